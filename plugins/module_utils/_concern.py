@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright: logsafe.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The contract that every bucket concern backend follows, and the bucket context they share."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional
+
+from ansible_collections.logsafe.aws.plugins.module_utils._aws import AwsClients
+from ansible_collections.logsafe.aws.plugins.module_utils._errors import AwsApiError
+
+# Codes that mean "this setting is not configured" rather than a failure.
+NOT_CONFIGURED_CODES = frozenset(
+    {
+        "NoSuchBucketPolicy",
+        "NoSuchLifecycleConfiguration",
+        "OwnershipControlsNotFoundError",
+        "NoSuchPublicAccessBlockConfiguration",
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "NoSuchTagSet",
+    }
+)
+
+# Right after its own CreateBucket, S3 may answer NoSuchBucket for a short while.
+NEW_BUCKET_RETRY_CODES = ("NoSuchBucket",)
+
+
+class BucketContext:
+    """One bucket as the backends see it: its name, the shared clients, and whether it exists."""
+
+    def __init__(self, name: str, aws: AwsClients) -> None:
+        self.name = name
+        self.aws = aws
+        # True when HeadBucket found no bucket: reads then return the empty state
+        # without a request, in check mode and before the bucket is created.
+        self.absent = False
+        self.created = False
+        self.warnings: List[str] = []
+        # The option that named this bucket, for validation messages.
+        self.name_option = "name"
+
+    def call(self, service: str, operation: str, action: str, **kwargs: Any) -> Dict[str, Any]:
+        """Send one request about this bucket; after the module's own CreateBucket, NoSuchBucket is retried."""
+        retry_codes: Iterable[str] = NEW_BUCKET_RETRY_CODES if self.created else ()
+        return self.aws.call(service, operation, action, bucket=self.name, retry_codes=retry_codes, **kwargs)
+
+    def read(self, operation: str, action: str, **kwargs: Any) -> Optional[Dict[str, Any]]:
+        """Send one S3 read about this bucket; return None when AWS answers that the setting is not configured."""
+        try:
+            return self.call("s3", operation, action, Bucket=self.name, **kwargs)
+        except AwsApiError as error:
+            if error.error_code in NOT_CONFIGURED_CODES:
+                return None
+            raise
+
+    def arn(self, suffix: str = "") -> str:
+        """Return the ARN of the bucket, or of ``suffix`` inside it (``/*``, ``/prefix*``)."""
+        return f"arn:{self.aws.partition}:s3:::{self.name}{suffix}"
+
+
+class Concern:
+    """One bucket setting: read it, build the desired state, compare, and write only if they differ.
+
+    Subclasses implement ``_read``, ``desired`` and ``write``; states are plain
+    data (dicts, lists, strings) so that the comparison is ``==``.
+    """
+
+    key = ""
+    # The S3 read that ``_read`` sends, named for warnings about denied reads.
+    read_operation = ""
+
+    def __init__(self, ctx: BucketContext, options: Optional[Dict[str, Any]]) -> None:
+        self.ctx = ctx
+        self.options = options
+
+    @property
+    def managed(self) -> bool:
+        """Tell whether the module options ask for this concern at all."""
+        return self.options is not None
+
+    @property
+    def bucket(self) -> str:
+        """Return the bucket name."""
+        return self.ctx.name
+
+    def validate(self) -> None:
+        """Check the options without sending a request; raise ValidationError on invalid input."""
+
+    def empty_state(self) -> Any:
+        """Return the state of a bucket that does not exist yet."""
+        return None
+
+    def read(self) -> Any:
+        """Return the normalised current state, without a request when the bucket is absent."""
+        if self.ctx.absent:
+            return self.empty_state()
+        return self._read()
+
+    def _read(self) -> Any:
+        raise NotImplementedError
+
+    def desired(self, current: Any) -> Any:
+        """Return the normalised state that the options ask for."""
+        raise NotImplementedError
+
+    def differs(self, current: Any, desired: Any) -> bool:
+        """Tell whether a write is needed; a pure comparison of normalised states."""
+        return current != desired
+
+    def write(self, current: Any, desired: Any) -> None:
+        """Send the write that turns ``current`` into ``desired``."""
+        raise NotImplementedError
+
+    def view(self, state: Any) -> Any:
+        """Return the snake_case view of a state, as the module returns it and shows it in the diff."""
+        return state
+

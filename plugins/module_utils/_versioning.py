@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: logsafe.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bucket versioning."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from ansible_collections.logsafe.aws.plugins.module_utils._concern import Concern
+
+
+class VersioningConcern(Concern):
+    """Versioning status; options: ``{"enabled": bool}``."""
+
+    key = "versioning"
+    read_operation = "GetBucketVersioning"
+
+    def empty_state(self) -> Dict[str, Any]:
+        return {"status": None, "mfa_delete": None}
+
+    def _read(self) -> Dict[str, Any]:
+        response = self.ctx.read("GetBucketVersioning", "read the versioning status") or {}
+        return {"status": response.get("Status"), "mfa_delete": response.get("MFADelete")}
+
+    def desired(self, current: Dict[str, Any]) -> Dict[str, Any]:
+        if self.options["enabled"]:
+            status = "Enabled"
+        elif current["status"] == "Enabled":
+            status = "Suspended"
+        else:
+            # A bucket that never had versioning stays unversioned: S3 cannot go back to that state.
+            status = current["status"]
+        return {"status": status, "mfa_delete": current["mfa_delete"]}
+
+    def write(self, current: Dict[str, Any], desired: Dict[str, Any]) -> None:
+        self.ctx.call(
+            "s3",
+            "PutBucketVersioning",
+            "set the versioning status",
+            Bucket=self.bucket,
+            VersioningConfiguration={"Status": desired["status"]},
+        )

@@ -1,0 +1,345 @@
+# -*- coding: utf-8 -*-
+# Copyright: logsafe.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plans and applies every concern of a bucket: validate all, read all, decide, then write in order."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, List, Optional
+
+from ansible_collections.logsafe.aws.plugins.module_utils._aws import AwsClients
+from ansible_collections.logsafe.aws.plugins.module_utils._bucket import BucketConcern, validate_bucket_name
+from ansible_collections.logsafe.aws.plugins.module_utils._concern import BucketContext, Concern
+from ansible_collections.logsafe.aws.plugins.module_utils._encryption import EncryptionConcern
+from ansible_collections.logsafe.aws.plugins.module_utils._errors import AwsApiError, LogsafeError, ValidationError
+from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle import LifecycleConcern
+from ansible_collections.logsafe.aws.plugins.module_utils._logging import LoggingConcern
+from ansible_collections.logsafe.aws.plugins.module_utils._ownership import OwnershipControlsConcern
+from ansible_collections.logsafe.aws.plugins.module_utils._policy import PolicyConcern
+from ansible_collections.logsafe.aws.plugins.module_utils._public_access_block import PublicAccessBlockConcern
+from ansible_collections.logsafe.aws.plugins.module_utils._tags import TagsConcern
+from ansible_collections.logsafe.aws.plugins.module_utils._versioning import VersioningConcern
+
+# The order in which concerns are written. The policy comes before ownership
+# controls so that delivery grants exist before ACLs are disabled, and before
+# logging so that a target accepts delivery before it is enabled.
+WRITE_ORDER = (
+    "bucket",
+    "public_access_block",
+    "policy",
+    "ownership_controls",
+    "encryption",
+    "versioning",
+    "tags",
+    "lifecycle",
+    "logging",
+)
+
+CONCERN_CLASSES = {
+    "bucket": BucketConcern,
+    "public_access_block": PublicAccessBlockConcern,
+    "policy": PolicyConcern,
+    "ownership_controls": OwnershipControlsConcern,
+    "encryption": EncryptionConcern,
+    "versioning": VersioningConcern,
+    "tags": TagsConcern,
+    "lifecycle": LifecycleConcern,
+    "logging": LoggingConcern,
+}
+
+# Reads of one bucket's concerns run concurrently on the shared clients.
+MAX_READ_WORKERS = 8
+
+
+def strip_none(value: Any) -> Any:
+    """Drop the None values that Ansible fills in for unset suboptions, at every level."""
+    if isinstance(value, dict):
+        return {key: strip_none(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [strip_none(item) for item in value]
+    return value
+
+
+class BucketPlan:
+    """The concerns of one bucket, their current and desired states, and what was written."""
+
+    def __init__(self, ctx: BucketContext, options: Dict[str, Optional[Dict[str, Any]]], check_mode: bool = False) -> None:
+        self.ctx = ctx
+        self.check_mode = check_mode
+        self._lock = threading.Lock()
+        self.concerns: Dict[str, Concern] = {key: CONCERN_CLASSES[key](ctx, options.get(key)) for key in WRITE_ORDER}
+        self.current: Dict[str, Any] = {}
+        self.desired: Dict[str, Any] = {}
+        self.changes: Dict[str, bool] = {}
+        self.written: List[str] = []
+
+    @property
+    def name(self) -> str:
+        """Return the bucket name."""
+        return self.ctx.name
+
+    def managed(self) -> List[Concern]:
+        """Return the managed concerns in write order."""
+        return [concern for concern in self.concerns.values() if concern.managed]
+
+    def validate(self) -> None:
+        """Validate every managed concern's options; no request is sent."""
+        for concern in self.managed():
+            concern.validate()
+
+    def _decide(self, concern: Concern) -> None:
+        try:
+            current = concern.read()
+        except AwsApiError as error:
+            if error.error_code != "NoSuchBucket":
+                raise
+            # Only plans that do not manage the bucket itself get here: they need an existing bucket.
+            if not self.check_mode:
+                raise ValidationError(
+                    f"Bucket {self.name} does not exist. Create it first, for example with logsafe.aws.s3_bucket "
+                    "or logsafe.aws.s3_logs_bucket."
+                ) from error
+            with self._lock:
+                if not self.ctx.absent:
+                    self.ctx.absent = True
+                    self.ctx.warnings.append(
+                        f"Bucket {self.name} does not exist; check mode predicts the result for a new bucket, "
+                        "which an earlier task of the play may create."
+                    )
+            current = concern.empty_state()
+        desired = concern.desired(current)
+        self.current[concern.key] = current
+        self.desired[concern.key] = desired
+        self.changes[concern.key] = concern.differs(current, desired)
+
+    def decide(self, executor: ThreadPoolExecutor) -> None:
+        """Read and compare every managed concern; HeadBucket first, because it decides whether the others read."""
+        if self.concerns["bucket"].managed:
+            self._decide(self.concerns["bucket"])
+        futures = [executor.submit(self._decide, concern) for concern in self.managed() if concern.key != "bucket"]
+        for future in futures:
+            future.result()
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether any concern needs (or got) a write."""
+        return any(self.changes.values())
+
+    def apply(self) -> None:
+        """Write the concerns that differ, in write order."""
+        for concern in self.managed():
+            if self.changes.get(concern.key):
+                try:
+                    concern.write(self.current[concern.key], self.desired[concern.key])
+                except LogsafeError as error:
+                    error.details.setdefault("concern", concern.key)
+                    error.details.setdefault("bucket", self.name)
+                    raise
+                self.written.append(concern.key)
+
+    def result(self) -> Dict[str, Any]:
+        """Return the bucket's part of the module result; the same shape in every mode."""
+        concerns = {}
+        for key, concern in self.concerns.items():
+            if concern.managed and key in self.desired:
+                concerns[key] = {"managed": True, "changed": self.changes[key], "state": concern.view(self.desired[key])}
+            else:
+                concerns[key] = {"managed": False, "changed": False, "state": None}
+        return {"name": self.name, "changed": self.changed, "concerns": concerns}
+
+    def diff(self) -> Dict[str, Dict[str, Any]]:
+        """Return the before and after views of the managed concerns."""
+        before, after = {}, {}
+        for concern in self.managed():
+            if concern.key in self.desired:
+                before[concern.key] = concern.view(self.current[concern.key])
+                after[concern.key] = concern.view(self.desired[concern.key])
+        return {"before": before, "after": after}
+
+
+def source_bucket_options(params: Dict[str, Any]) -> Dict[str, Optional[Dict[str, Any]]]:
+    """Map the options of s3_logs_bucket (or the expect option of s3_logs_bucket_info) to concern options."""
+    options: Dict[str, Optional[Dict[str, Any]]] = {"bucket": {}}
+    if params.get("versioning") is not None:
+        options["versioning"] = {"enabled": params["versioning"]}
+    if params.get("tags") is not None:
+        options["tags"] = {"tags": params["tags"], "purge": params.get("purge_tags", True) is not False}
+    if params.get("object_ownership"):
+        options["ownership_controls"] = {"object_ownership": params["object_ownership"]}
+    for key in ("public_access_block", "encryption", "lifecycle", "policy"):
+        if params.get(key) is not None:
+            options[key] = strip_none(params[key])
+    logging = params.get("access_logging")
+    if logging is not None:
+        options["logging"] = {
+            "enabled": logging.get("enabled", True) is not False,
+            "target_bucket": logging.get("target_bucket"),
+            "target_prefix": logging.get("target_prefix") or "",
+            "target_object_key_format": logging.get("target_object_key_format"),
+        }
+    return options
+
+
+def target_bucket_options(params: Dict[str, Any]) -> Dict[str, Optional[Dict[str, Any]]]:
+    """Build the secure settings of a managed access-log target bucket."""
+    logging = params["access_logging"]
+    options: Dict[str, Optional[Dict[str, Any]]] = {
+        "bucket": {},
+        "public_access_block": {},
+        "ownership_controls": {"object_ownership": "BucketOwnerEnforced"},
+        # SSE-S3 is the default encryption that AWS documents for server access log targets.
+        "encryption": {"sse_algorithm": "AES256"},
+        "policy": {
+            "deny_insecure_transport": True,
+            "access_log_sources": [{"bucket": params["name"], "prefix": logging.get("target_prefix") or ""}],
+        },
+    }
+    if params.get("tags") is not None:
+        options["tags"] = {"tags": params["tags"], "purge": params.get("purge_tags", True) is not False}
+    rules = logging.get("target_lifecycle_rules")
+    if rules:
+        options["lifecycle"] = {"rules": strip_none(rules), "purge_rules": False}
+    return options
+
+
+class WholeBucketRun:
+    """One s3_logs_bucket run: the source bucket and, optionally, its access-log target."""
+
+    def __init__(self, aws: AwsClients, params: Dict[str, Any]) -> None:
+        self.aws = aws
+        self.params = params
+        self.source = BucketPlan(BucketContext(params["name"], aws), source_bucket_options(params))
+        self.target: Optional[BucketPlan] = None
+        logging = params.get("access_logging")
+        if logging and logging.get("enabled", True) is not False and logging.get("manage_target"):
+            target = BucketContext(logging.get("target_bucket") or "", aws)
+            target.name_option = "access_logging.target_bucket"
+            self.target = BucketPlan(target, target_bucket_options(params))
+
+    def plans(self) -> List[BucketPlan]:
+        """Return the bucket plans in write order: the target first."""
+        return [plan for plan in (self.target, self.source) if plan is not None]
+
+    def validate(self) -> None:
+        """Validate every option of both buckets before any request."""
+        check_target_option(self.params)
+        for plan in self.plans():
+            plan.validate()
+
+    def decide(self) -> None:
+        """Read and compare both buckets, concurrently."""
+        with ThreadPoolExecutor(max_workers=MAX_READ_WORKERS) as executor:
+            for plan in self.plans():
+                plan.decide(executor)
+
+    def apply(self) -> None:
+        """Write what differs: the target bucket first, then the source."""
+        for plan in self.plans():
+            plan.apply()
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether either bucket changed."""
+        return any(plan.changed for plan in self.plans())
+
+    def written(self) -> Dict[str, List[str]]:
+        """Return the concerns written so far, by bucket name."""
+        return {plan.name: list(plan.written) for plan in self.plans()}
+
+    def warnings(self) -> List[str]:
+        """Return the warnings of both buckets."""
+        return [warning for plan in self.plans() for warning in plan.ctx.warnings]
+
+    def result(self, diff: bool) -> Dict[str, Any]:
+        """Return the module result."""
+        source = self.source.result()
+        result: Dict[str, Any] = {
+            "changed": self.changed,
+            "name": self.source.name,
+            "region": self.aws.region,
+            "concerns": source["concerns"],
+            "access_log_bucket": self.target.result() if self.target else None,
+            "retries": self.aws.retries,
+        }
+        if diff:
+            before, after = {}, {}
+            for plan in self.plans():
+                plan_diff = plan.diff()
+                before[plan.name] = plan_diff["before"]
+                after[plan.name] = plan_diff["after"]
+            result["diff"] = {"before": before, "after": after}
+        return result
+
+
+def run_whole_bucket(aws: AwsClients, params: Dict[str, Any], check_mode: bool, diff: bool, warn: Callable[[str], None]) -> Dict[str, Any]:
+    """Validate, read, decide and (unless check mode) write; raise LogsafeError with what was written on failure."""
+    run = WholeBucketRun(aws, params)
+    run.validate()
+    run.decide()
+    for warning in run.warnings():
+        warn(warning)
+    if not check_mode:
+        try:
+            run.apply()
+        except LogsafeError as error:
+            error.details["written"] = run.written()
+            error.details["partial_result"] = run.result(diff=False)
+            raise
+    return run.result(diff)
+
+
+def check_target_option(params: Dict[str, Any]) -> None:
+    """Reject an access_logging group that cannot work, before any request."""
+    logging = params.get("access_logging")
+    if not logging or logging.get("enabled", True) is False:
+        return
+    target = logging.get("target_bucket")
+    if not target:
+        raise ValidationError(
+            f"Missing access_logging.target_bucket for bucket {params['name']}: set the bucket that receives the access logs, "
+            "or set access_logging.enabled to false."
+        )
+
+
+def run_bucket_plan(
+    aws: AwsClients,
+    name: str,
+    options: Dict[str, Optional[Dict[str, Any]]],
+    check_mode: bool,
+    warn: Callable[[str], None],
+    name_option: str = "name",
+) -> BucketPlan:
+    """Run the given concerns of one bucket (the single-concern modules): validate, decide, and write unless check mode."""
+    ctx = BucketContext(name, aws)
+    ctx.name_option = name_option
+    plan = BucketPlan(ctx, options, check_mode=check_mode)
+    if not plan.concerns["bucket"].managed:
+        ctx.warnings.extend(validate_bucket_name(name, name_option))
+    plan.validate()
+    with ThreadPoolExecutor(max_workers=MAX_READ_WORKERS) as executor:
+        plan.decide(executor)
+    for warning in ctx.warnings:
+        warn(warning)
+    if not check_mode:
+        try:
+            plan.apply()
+        except LogsafeError as error:
+            error.details["written"] = {plan.name: list(plan.written)}
+            raise
+    return plan
+
+
+def single_concern_result(plan: BucketPlan, key: str, diff: bool) -> Dict[str, Any]:
+    """Return the result of a single-concern module: the concern's state in one stable shape."""
+    concern = plan.concerns[key]
+    result: Dict[str, Any] = {
+        "changed": plan.changed,
+        "name": plan.name,
+        key: concern.view(plan.desired[key]),
+        "retries": plan.ctx.aws.retries,
+    }
+    if diff:
+        result["diff"] = {"before": concern.view(plan.current[key]), "after": concern.view(plan.desired[key])}
+    return result
