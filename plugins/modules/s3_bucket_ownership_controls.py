@@ -1,0 +1,101 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: logsafe.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: s3_bucket_ownership_controls
+short_description: Disable ACLs on an S3 bucket with object ownership controls
+version_added: 0.1.0
+description:
+  - Sets the object ownership of an existing bucket. The default, V(BucketOwnerEnforced), disables ACLs, so that
+    the bucket owner owns every object and access is controlled by policies alone.
+  - Log delivery services need a bucket policy grant once ACLs are disabled; see M(logsafe.aws.s3_bucket_policy).
+author:
+  - logsafe.aws contributors
+options:
+  name:
+    description: Name of the bucket. It must exist.
+    type: str
+    required: true
+    aliases: [bucket]
+  state:
+    description: V(present) sets the ownership controls, V(absent) deletes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  object_ownership:
+    description:
+      - V(BucketOwnerEnforced) disables ACLs. V(BucketOwnerPreferred) and V(ObjectWriter) keep them.
+    type: str
+    choices: [BucketOwnerEnforced, BucketOwnerPreferred, ObjectWriter]
+    default: BucketOwnerEnforced
+extends_documentation_fragment:
+  - logsafe.aws.connection
+attributes:
+  check_mode:
+    support: full
+    description: The same reads and decisions run, and only the write is skipped.
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+notes:
+  - S3 rejects V(BucketOwnerEnforced) on a bucket whose ACL still grants access to others (for example the
+    canned C(log-delivery-write) ACL). Grant the same access in the bucket policy and reset the ACL first.
+"""
+
+EXAMPLES = r"""
+- name: Disable ACLs
+  logsafe.aws.s3_bucket_ownership_controls:
+    name: example-logs
+"""
+
+RETURN = r"""
+name:
+  description: Name of the bucket.
+  returned: always
+  type: str
+  sample: example-logs
+ownership_controls:
+  description: The ownership controls after the run (predicted in check mode), or V(null) when there are none.
+  returned: always
+  type: dict
+  sample: {object_ownership: BucketOwnerEnforced}
+retries:
+  description: Number of requests that were retried.
+  returned: always
+  type: int
+  sample: 0
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.logsafe.aws.plugins.module_utils._aws import connection_argument_spec
+from ansible_collections.logsafe.aws.plugins.module_utils._module import run_module
+from ansible_collections.logsafe.aws.plugins.module_utils._ownership import OBJECT_OWNERSHIP_CHOICES
+from ansible_collections.logsafe.aws.plugins.module_utils._whole_bucket import run_bucket_plan, single_concern_result
+
+
+def run(module, aws):
+    params = module.params
+    options = {"state": params["state"], "object_ownership": params["object_ownership"]}
+    plan = run_bucket_plan(aws, params["name"], {"ownership_controls": options}, module.check_mode, module.warn)
+    return single_concern_result(plan, "ownership_controls", module._diff)
+
+
+def main() -> None:
+    argument_spec = connection_argument_spec()
+    argument_spec.update(
+        name=dict(type="str", required=True, aliases=["bucket"]),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        object_ownership=dict(type="str", choices=list(OBJECT_OWNERSHIP_CHOICES), default="BucketOwnerEnforced"),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    run_module(module, lambda aws: run(module, aws))
+
+
+if __name__ == "__main__":
+    main()
