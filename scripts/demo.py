@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build the demo logs bucket on a local moto server and show it with the runbook's commands.
 
 Run it with the Python of .venv (`make demo`): it starts moto on 127.0.0.1,

@@ -55,6 +55,19 @@ options:
       - Whether to verify the TLS certificate of the endpoint. Turn it off only for a local test endpoint.
     type: bool
     default: true
+  role_arn:
+    description:
+      - ARN of an IAM role to assume with STS C(AssumeRole) before any other request, for example the role of
+        another account. The credentials found as described above are the ones that assume it.
+      - The temporary credentials live only as long as the module run, and are never returned.
+    type: str
+  role_session_name:
+    description: Session name of the assumed role, shown in CloudTrail.
+    type: str
+    default: logsafe-aws
+  external_id:
+    description: External id that the trust policy of O(role_arn) requires, if any. It is never logged.
+    type: str
 notes:
   - Requests are retried by botocore in its C(standard) retry mode (throttling, 5xx answers, timeouts), and
     C(OperationAborted) answers are retried by the module with jittered exponential backoff.

@@ -5,122 +5,13 @@
 
 from __future__ import annotations
 
-import textwrap
-
-# The suboptions of one lifecycle rule; indented into each fragment below.
-_RULE_SUBOPTIONS = r"""
-id:
-  description:
-    - Unique identifier of the rule, up to 255 characters. Rules are matched by id.
-  type: str
-  required: true
-status:
-  description:
-    - Whether the rule is applied.
-  type: str
-  choices: [enabled, disabled]
-  default: enabled
-filter:
-  description:
-    - The objects the rule applies to. Leave it out (or give an empty prefix) for the whole bucket.
-    - Several conditions are combined with a logical AND.
-  type: dict
-  suboptions:
-    prefix:
-      description: Key prefix of the objects.
-      type: str
-    tags:
-      description: Object tags that the objects must all have.
-      type: dict
-    object_size_greater_than:
-      description: Minimum object size in bytes (exclusive).
-      type: int
-    object_size_less_than:
-      description: Maximum object size in bytes (exclusive).
-      type: int
-transitions:
-  description:
-    - Transitions of current object versions to other storage classes.
-    - V(STANDARD_IA) and V(ONEZONE_IA) need at least 30 days, and a V(GLACIER) or V(DEEP_ARCHIVE) transition
-      must come at least 30 days after them.
-    - Give C(days) or C(date) in each transition, and the same kind in every transition of a rule.
-  type: list
-  elements: dict
-  suboptions:
-    days:
-      description: Days after object creation. V(0) is kept as 0.
-      type: int
-    date:
-      description: Date at midnight UTC, as V(YYYY-MM-DD).
-      type: str
-    storage_class:
-      description: Target storage class.
-      type: str
-      required: true
-      choices: [STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE]
-expiration:
-  description:
-    - Expiration of current object versions. Give exactly one of its suboptions.
-    - On a versioned bucket, expiration adds a delete marker, and C(noncurrent_version_expiration) removes
-      the older versions.
-  type: dict
-  suboptions:
-    days:
-      description: Days after object creation; must be later than the last transition.
-      type: int
-    date:
-      description: Date at midnight UTC, as V(YYYY-MM-DD).
-      type: str
-    expired_object_delete_marker:
-      description: Remove delete markers that have no noncurrent versions left. Not with days, a date or a tag filter.
-      type: bool
-noncurrent_version_transitions:
-  description: Transitions of noncurrent object versions.
-  type: list
-  elements: dict
-  suboptions:
-    noncurrent_days:
-      description: Days after the version became noncurrent.
-      type: int
-      required: true
-    storage_class:
-      description: Target storage class.
-      type: str
-      required: true
-      choices: [STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE]
-    newer_noncurrent_versions:
-      description: Number of newer noncurrent versions to keep in the current class (1 to 100).
-      type: int
-noncurrent_version_expiration:
-  description: Expiration of noncurrent object versions.
-  type: dict
-  suboptions:
-    noncurrent_days:
-      description: Days after the version became noncurrent.
-      type: int
-      required: true
-    newer_noncurrent_versions:
-      description: Number of newer noncurrent versions to keep (1 to 100).
-      type: int
-abort_incomplete_multipart_upload:
-  description: Removal of the parts of multipart uploads that were never completed. Not with a tag filter.
-  type: dict
-  suboptions:
-    days_after_initiation:
-      description: Days after the upload started.
-      type: int
-      required: true
-"""
-
-
-def _indent(text: str, spaces: int) -> str:
-    return textwrap.indent(text.strip("\n"), " " * spaces)
-
 
 class ModuleDocFragment:
+    # The rule suboptions are repeated in each block below: ansible-test's yamllint
+    # reads DOCUMENTATION as a plain string literal, so the blocks cannot be composed.
+
     # The lifecycle option group of s3_logs_bucket.
-    DOCUMENTATION = (
-        r"""
+    DOCUMENTATION = r"""
 options:
   lifecycle:
     description:
@@ -136,9 +27,107 @@ options:
         elements: dict
         default: []
         suboptions:
-"""
-        + _indent(_RULE_SUBOPTIONS, 10)
-        + r"""
+          id:
+            description:
+              - Unique identifier of the rule, up to 255 characters. Rules are matched by id.
+            type: str
+            required: true
+          status:
+            description:
+              - Whether the rule is applied.
+            type: str
+            choices: [enabled, disabled]
+            default: enabled
+          filter:
+            description:
+              - The objects the rule applies to. Leave it out (or give an empty prefix) for the whole bucket.
+              - Several conditions are combined with a logical AND.
+            type: dict
+            suboptions:
+              prefix:
+                description: Key prefix of the objects.
+                type: str
+              tags:
+                description: Object tags that the objects must all have.
+                type: dict
+              object_size_greater_than:
+                description: Minimum object size in bytes (exclusive).
+                type: int
+              object_size_less_than:
+                description: Maximum object size in bytes (exclusive).
+                type: int
+          transitions:
+            description:
+              - Transitions of current object versions to other storage classes.
+              - V(STANDARD_IA) and V(ONEZONE_IA) need at least 30 days, and a V(GLACIER) or V(DEEP_ARCHIVE) transition
+                must come at least 30 days after them.
+              - Give C(days) or C(date) in each transition, and the same kind in every transition of a rule.
+            type: list
+            elements: dict
+            suboptions:
+              days:
+                description: Days after object creation. V(0) is kept as 0.
+                type: int
+              date:
+                description: Date at midnight UTC, as V(YYYY-MM-DD).
+                type: str
+              storage_class:
+                description: Target storage class.
+                type: str
+                required: true
+                choices: [STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE]
+          expiration:
+            description:
+              - Expiration of current object versions. Give exactly one of its suboptions.
+              - On a versioned bucket, expiration adds a delete marker, and C(noncurrent_version_expiration) removes
+                the older versions.
+            type: dict
+            suboptions:
+              days:
+                description: Days after object creation; must be later than the last transition.
+                type: int
+              date:
+                description: Date at midnight UTC, as V(YYYY-MM-DD).
+                type: str
+              expired_object_delete_marker:
+                description: Remove delete markers that have no noncurrent versions left. Not with days, a date or a tag filter.
+                type: bool
+          noncurrent_version_transitions:
+            description: Transitions of noncurrent object versions.
+            type: list
+            elements: dict
+            suboptions:
+              noncurrent_days:
+                description: Days after the version became noncurrent.
+                type: int
+                required: true
+              storage_class:
+                description: Target storage class.
+                type: str
+                required: true
+                choices: [STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE]
+              newer_noncurrent_versions:
+                description: Number of newer noncurrent versions to keep in the current class (1 to 100).
+                type: int
+          noncurrent_version_expiration:
+            description: Expiration of noncurrent object versions.
+            type: dict
+            suboptions:
+              noncurrent_days:
+                description: Days after the version became noncurrent.
+                type: int
+                required: true
+              newer_noncurrent_versions:
+                description: Number of newer noncurrent versions to keep (1 to 100).
+                type: int
+          abort_incomplete_multipart_upload:
+            description: Removal of the parts of multipart uploads that were never completed. Not with a tag filter.
+            type: dict
+            suboptions:
+              days_after_initiation:
+                description: Days after the upload started.
+                type: int
+                required: true
       purge_rules:
         description:
           - Remove rules whose id is not in O(lifecycle.rules). With no rules left, the configuration is deleted.
@@ -150,11 +139,9 @@ options:
         type: str
         choices: [all_storage_classes_128K, varies_by_storage_class]
 """
-    )
 
     # The access_logging option group of s3_logs_bucket.
-    ACCESS_LOGGING = (
-        r"""
+    ACCESS_LOGGING = r"""
 options:
   access_logging:
     description:
@@ -199,14 +186,111 @@ options:
         elements: dict
         default: []
         suboptions:
+          id:
+            description:
+              - Unique identifier of the rule, up to 255 characters. Rules are matched by id.
+            type: str
+            required: true
+          status:
+            description:
+              - Whether the rule is applied.
+            type: str
+            choices: [enabled, disabled]
+            default: enabled
+          filter:
+            description:
+              - The objects the rule applies to. Leave it out (or give an empty prefix) for the whole bucket.
+              - Several conditions are combined with a logical AND.
+            type: dict
+            suboptions:
+              prefix:
+                description: Key prefix of the objects.
+                type: str
+              tags:
+                description: Object tags that the objects must all have.
+                type: dict
+              object_size_greater_than:
+                description: Minimum object size in bytes (exclusive).
+                type: int
+              object_size_less_than:
+                description: Maximum object size in bytes (exclusive).
+                type: int
+          transitions:
+            description:
+              - Transitions of current object versions to other storage classes.
+              - V(STANDARD_IA) and V(ONEZONE_IA) need at least 30 days, and a V(GLACIER) or V(DEEP_ARCHIVE) transition
+                must come at least 30 days after them.
+              - Give C(days) or C(date) in each transition, and the same kind in every transition of a rule.
+            type: list
+            elements: dict
+            suboptions:
+              days:
+                description: Days after object creation. V(0) is kept as 0.
+                type: int
+              date:
+                description: Date at midnight UTC, as V(YYYY-MM-DD).
+                type: str
+              storage_class:
+                description: Target storage class.
+                type: str
+                required: true
+                choices: [STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE]
+          expiration:
+            description:
+              - Expiration of current object versions. Give exactly one of its suboptions.
+              - On a versioned bucket, expiration adds a delete marker, and C(noncurrent_version_expiration) removes
+                the older versions.
+            type: dict
+            suboptions:
+              days:
+                description: Days after object creation; must be later than the last transition.
+                type: int
+              date:
+                description: Date at midnight UTC, as V(YYYY-MM-DD).
+                type: str
+              expired_object_delete_marker:
+                description: Remove delete markers that have no noncurrent versions left. Not with days, a date or a tag filter.
+                type: bool
+          noncurrent_version_transitions:
+            description: Transitions of noncurrent object versions.
+            type: list
+            elements: dict
+            suboptions:
+              noncurrent_days:
+                description: Days after the version became noncurrent.
+                type: int
+                required: true
+              storage_class:
+                description: Target storage class.
+                type: str
+                required: true
+                choices: [STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE]
+              newer_noncurrent_versions:
+                description: Number of newer noncurrent versions to keep in the current class (1 to 100).
+                type: int
+          noncurrent_version_expiration:
+            description: Expiration of noncurrent object versions.
+            type: dict
+            suboptions:
+              noncurrent_days:
+                description: Days after the version became noncurrent.
+                type: int
+                required: true
+              newer_noncurrent_versions:
+                description: Number of newer noncurrent versions to keep (1 to 100).
+                type: int
+          abort_incomplete_multipart_upload:
+            description: Removal of the parts of multipart uploads that were never completed. Not with a tag filter.
+            type: dict
+            suboptions:
+              days_after_initiation:
+                description: Days after the upload started.
+                type: int
+                required: true
 """
-        + _indent(_RULE_SUBOPTIONS, 10)
-        + "\n"
-    )
 
     # The top-level rule options of s3_bucket_lifecycle.
-    RULES = (
-        r"""
+    RULES = r"""
 options:
   rules:
     description:
@@ -216,9 +300,107 @@ options:
     elements: dict
     default: []
     suboptions:
-"""
-        + _indent(_RULE_SUBOPTIONS, 6)
-        + r"""
+      id:
+        description:
+          - Unique identifier of the rule, up to 255 characters. Rules are matched by id.
+        type: str
+        required: true
+      status:
+        description:
+          - Whether the rule is applied.
+        type: str
+        choices: [enabled, disabled]
+        default: enabled
+      filter:
+        description:
+          - The objects the rule applies to. Leave it out (or give an empty prefix) for the whole bucket.
+          - Several conditions are combined with a logical AND.
+        type: dict
+        suboptions:
+          prefix:
+            description: Key prefix of the objects.
+            type: str
+          tags:
+            description: Object tags that the objects must all have.
+            type: dict
+          object_size_greater_than:
+            description: Minimum object size in bytes (exclusive).
+            type: int
+          object_size_less_than:
+            description: Maximum object size in bytes (exclusive).
+            type: int
+      transitions:
+        description:
+          - Transitions of current object versions to other storage classes.
+          - V(STANDARD_IA) and V(ONEZONE_IA) need at least 30 days, and a V(GLACIER) or V(DEEP_ARCHIVE) transition
+            must come at least 30 days after them.
+          - Give C(days) or C(date) in each transition, and the same kind in every transition of a rule.
+        type: list
+        elements: dict
+        suboptions:
+          days:
+            description: Days after object creation. V(0) is kept as 0.
+            type: int
+          date:
+            description: Date at midnight UTC, as V(YYYY-MM-DD).
+            type: str
+          storage_class:
+            description: Target storage class.
+            type: str
+            required: true
+            choices: [STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE]
+      expiration:
+        description:
+          - Expiration of current object versions. Give exactly one of its suboptions.
+          - On a versioned bucket, expiration adds a delete marker, and C(noncurrent_version_expiration) removes
+            the older versions.
+        type: dict
+        suboptions:
+          days:
+            description: Days after object creation; must be later than the last transition.
+            type: int
+          date:
+            description: Date at midnight UTC, as V(YYYY-MM-DD).
+            type: str
+          expired_object_delete_marker:
+            description: Remove delete markers that have no noncurrent versions left. Not with days, a date or a tag filter.
+            type: bool
+      noncurrent_version_transitions:
+        description: Transitions of noncurrent object versions.
+        type: list
+        elements: dict
+        suboptions:
+          noncurrent_days:
+            description: Days after the version became noncurrent.
+            type: int
+            required: true
+          storage_class:
+            description: Target storage class.
+            type: str
+            required: true
+            choices: [STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE]
+          newer_noncurrent_versions:
+            description: Number of newer noncurrent versions to keep in the current class (1 to 100).
+            type: int
+      noncurrent_version_expiration:
+        description: Expiration of noncurrent object versions.
+        type: dict
+        suboptions:
+          noncurrent_days:
+            description: Days after the version became noncurrent.
+            type: int
+            required: true
+          newer_noncurrent_versions:
+            description: Number of newer noncurrent versions to keep (1 to 100).
+            type: int
+      abort_incomplete_multipart_upload:
+        description: Removal of the parts of multipart uploads that were never completed. Not with a tag filter.
+        type: dict
+        suboptions:
+          days_after_initiation:
+            description: Days after the upload started.
+            type: int
+            required: true
   purge_rules:
     description:
       - Remove rules whose id is not in O(rules). With no rules left, the configuration is deleted.
@@ -231,4 +413,3 @@ options:
     type: str
     choices: [all_storage_classes_128K, varies_by_storage_class]
 """
-    )

@@ -87,6 +87,7 @@ IAM_ACTIONS = {
     "DescribeKey": "kms:DescribeKey",
     "ListAliases": "kms:ListAliases",
     "GetCallerIdentity": "sts:GetCallerIdentity",
+    "AssumeRole": "sts:AssumeRole",
 }
 
 
@@ -100,6 +101,9 @@ def connection_argument_spec() -> Dict[str, Any]:
         secret_key=dict(type="str", aliases=["aws_secret_access_key"], no_log=True),
         session_token=dict(type="str", aliases=["aws_session_token"], no_log=True),
         validate_certs=dict(type="bool", default=True),
+        role_arn=dict(type="str"),
+        role_session_name=dict(type="str", default="logsafe-aws"),
+        external_id=dict(type="str", no_log=True),
     )
 
 
@@ -176,10 +180,48 @@ class AwsClients:
         if params.get("region"):
             kwargs["region_name"] = params["region"]
         try:
-            return boto3.session.Session(**kwargs)
+            session = boto3.session.Session(**kwargs)
         except BotoCoreError as error:
             # ProfileNotFound and similar; the message names the profile, never a secret.
             raise ValidationError(f"Failed to set up the AWS session: {error}") from error
+        if params.get("role_arn"):
+            session = self._assume_role(session)
+        return session
+
+    def _assume_role(self, session: Any) -> Any:
+        """Return a session with the credentials of role_arn, assumed with the caller's credentials."""
+        params = self._params
+        request: Dict[str, Any] = {
+            "RoleArn": params["role_arn"],
+            "RoleSessionName": params.get("role_session_name") or "logsafe-aws",
+        }
+        if params.get("external_id"):
+            request["ExternalId"] = params["external_id"]
+        sts = session.client(
+            "sts",
+            endpoint_url=params.get("endpoint_url") or None,
+            verify=params.get("validate_certs", True),
+            config=Config(retries={"mode": "standard", "max_attempts": BOTOCORE_MAX_ATTEMPTS}),
+        )
+        try:
+            response = sts.assume_role(**request)
+        except ClientError as error:
+            raise api_error(error, "AssumeRole", f"assume role {params['role_arn']}", None) from error
+        except NoCredentialsError as error:
+            raise AwsApiError(
+                f"No AWS credentials were found to assume role {params['role_arn']} with. Set credentials in the "
+                "environment, a profile or access_key and secret_key.",
+                operation="AssumeRole",
+                error_code="NoCredentials",
+            ) from error
+        self._count_retries(response)
+        credentials = response["Credentials"]
+        return boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=session.region_name,
+        )
 
     @property
     def partition(self) -> str:
@@ -286,4 +328,3 @@ def api_error(error: Exception, operation: str, action: str, bucket: Optional[st
             text += f". Grant {iam_action} to the caller."
         return AccessDeniedError(text, operation=operation, error_code=code, bucket=bucket, iam_action=iam_action)
     return AwsApiError(text, operation=operation, error_code=code, bucket=bucket)
-

@@ -47,7 +47,9 @@ def validate_bucket_name(name: str, option: str = "name") -> List[str]:
     """Raise ValidationError for an invalid bucket name; return warnings for a valid but awkward one."""
     problems = bucket_name_problems(name or "")
     if problems:
-        raise ValidationError(f"Invalid bucket name '{name}' in {option}: {'; '.join(problems)}. Choose a name that follows the S3 bucket naming rules.")
+        raise ValidationError(
+            f"Invalid bucket name '{name}' in {option}: {'; '.join(problems)}. Choose a name that follows the S3 bucket naming rules."
+        )
     if "." in name:
         return [
             f"Bucket name '{name}' contains dots: virtual-hosted-style HTTPS requests cannot use it, "

@@ -60,7 +60,9 @@ class BucketInfo:
         # Readers get empty options: they only read. Comparers get the expected options.
         self.readers: Dict[str, Concern] = {key: CONCERN_CLASSES[key](self.ctx, {}) for key in INFO_KEYS}
         self.comparers: Dict[str, Concern] = {
-            key: CONCERN_CLASSES[key](self.ctx, options) for key, options in self.expected.items() if options is not None
+            key: CONCERN_CLASSES[key](self.ctx, options)
+            for key, options in self.expected.items()
+            if options is not None
         }
         self.states: Dict[str, Any] = {}
         self.read_errors: Dict[str, str] = {}
@@ -123,10 +125,21 @@ class BucketInfo:
             return None
         if not encryption["kms_key"]:
             # The AWS managed key: described as such, never with DescribeKey, which would create it.
-            return {"aws_managed": True, "arn": None, "key_id": None, "aliases": [AWS_MANAGED_ALIAS], "key_state": None, "key_manager": "AWS"}
+            return {
+                "aws_managed": True,
+                "arn": None,
+                "key_id": None,
+                "aliases": [AWS_MANAGED_ALIAS],
+                "key_state": None,
+                "key_manager": "AWS",
+            }
         try:
-            metadata = self.ctx.call("kms", "DescribeKey", "describe the bucket's KMS key", KeyId=encryption["kms_key"])["KeyMetadata"]
-            aliases = self.ctx.call("kms", "ListAliases", "list the aliases of the bucket's KMS key", KeyId=metadata["KeyId"])
+            metadata = self.ctx.call(
+                "kms", "DescribeKey", "describe the bucket's KMS key", KeyId=encryption["kms_key"]
+            )["KeyMetadata"]
+            aliases = self.ctx.call(
+                "kms", "ListAliases", "list the aliases of the bucket's KMS key", KeyId=metadata["KeyId"]
+            )
         except AwsApiError as error:
             self.read_errors["kms_key"] = error.message
             return None
@@ -143,7 +156,12 @@ class BucketInfo:
         expectations = {}
         for key, concern in self.comparers.items():
             if key not in self.states:
-                expectations[key] = {"matches": False, "expected": None, "actual": None, "error": self.read_errors.get(key)}
+                expectations[key] = {
+                    "matches": False,
+                    "expected": None,
+                    "actual": None,
+                    "error": self.read_errors.get(key),
+                }
                 continue
             current = self.states[key]
             try:
@@ -151,7 +169,12 @@ class BucketInfo:
             except AccessDeniedError as error:
                 # Resolving an expected KMS alias needs kms:DescribeKey; without it the comparison cannot be made.
                 self.read_errors[key] = error.message
-                expectations[key] = {"matches": False, "expected": None, "actual": concern.view(current), "error": error.message}
+                expectations[key] = {
+                    "matches": False,
+                    "expected": None,
+                    "actual": concern.view(current),
+                    "error": error.message,
+                }
                 continue
             expectations[key] = {
                 "matches": not concern.differs(current, desired),
@@ -172,5 +195,5 @@ def read_bucket_info(aws: AwsClients, name: str, expect: Optional[Dict[str, Any]
     for key, message in sorted(result["read_errors"].items()):
         warn(f"Could not read {key} of bucket {name}: {message}")
     result["retries"] = aws.retries
+    result["changed"] = False
     return result
-

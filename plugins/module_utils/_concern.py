@@ -72,12 +72,14 @@ class Concern:
 
     def __init__(self, ctx: BucketContext, options: Optional[Dict[str, Any]]) -> None:
         self.ctx = ctx
-        self.options = options
+        # None means "not managed"; the methods below run only for managed concerns.
+        self._managed = options is not None
+        self.options: Dict[str, Any] = options if options is not None else {}
 
     @property
     def managed(self) -> bool:
         """Tell whether the module options ask for this concern at all."""
-        return self.options is not None
+        return self._managed
 
     @property
     def bucket(self) -> str:
@@ -115,4 +117,3 @@ class Concern:
     def view(self, state: Any) -> Any:
         """Return the snake_case view of a state, as the module returns it and shows it in the diff."""
         return state
-

@@ -143,13 +143,13 @@ class EncryptionConcern(Concern):
         if parse_kms_key(wanted_key)["form"] == "aws_managed":
             return desired
         stored_key = current["kms_key"] if current and current["sse_algorithm"] == algorithm else None
-        same = same_key_without_request(stored_key, wanted_key) if stored_key else False
-        if same is True:
+        if current and stored_key and same_key_without_request(stored_key, wanted_key) is True:
             desired.update(kms_key=stored_key, key_id=current["key_id"])
             return desired
         # Different text: resolve the wanted key (this also checks that it exists and can be
         # used), and resolve the stored one only when it is an alias.
-        metadata = self._describe_key(wanted_key)
+        # wanted_key names a customer key here: parse_kms_key() classifies None and "" as the managed key.
+        metadata = self._describe_key(str(wanted_key))
         desired.update(kms_key=metadata["Arn"], key_id=metadata["KeyId"])
         if current and current["kms_key"] and not current["key_id"]:
             current["key_id"] = self._describe_key(current["kms_key"], check_usable=False)["KeyId"]
@@ -195,7 +195,12 @@ class EncryptionConcern(Concern):
             "put the default encryption",
             Bucket=self.bucket,
             ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": by_default, "BucketKeyEnabled": desired["bucket_key_enabled"]}]
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": by_default,
+                        "BucketKeyEnabled": desired["bucket_key_enabled"],
+                    }
+                ]
             },
         )
 

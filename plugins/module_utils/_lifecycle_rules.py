@@ -831,7 +831,9 @@ def _check_abort(rule: dict, errors: _RuleErrors) -> None:
 def _describe_transition(transition: dict) -> str:
     target = transition.get("StorageClass")
     if "NoncurrentDays" in transition:
-        return f"noncurrent version transition to {target} after {_days(transition['NoncurrentDays'], 'noncurrent day')}"
+        return (
+            f"noncurrent version transition to {target} after {_days(transition['NoncurrentDays'], 'noncurrent day')}"
+        )
     if "Days" in transition:
         return f"transition to {target} after {_days(transition['Days'])}"
     if "Date" in transition:
@@ -1181,7 +1183,7 @@ def retention_changes(current: List[dict], desired: List[dict]) -> List[str]:
     current_by_id = rules_by_id([normalize_api_rule(rule) for rule in current])
     changes: List[str] = []
     for new_rule in (normalize_api_rule(rule) for rule in desired):
-        old_rule = current_by_id.get(new_rule.get("ID"))
+        old_rule = current_by_id.get(new_rule.get("ID", ""))
         if old_rule is None or new_rule["Status"] != "Enabled":
             continue
         name = f"Lifecycle rule {new_rule['ID']!r}"
@@ -1233,14 +1235,10 @@ def _expiration_changes(name: str, old: dict, new: dict, old_enabled: bool) -> L
         return []
     if new_when == "Days":
         return [f"{name} shortens expiration from {_days(old['Days'])} to {_days(new['Days'])}."]
-    return [
-        f"{name} moves expiration earlier, from {_date_view(old['Date'])} to {_date_view(new['Date'])}."
-    ]
+    return [f"{name} moves expiration earlier, from {_date_view(old['Date'])} to {_date_view(new['Date'])}."]
 
 
-def _noncurrent_expiration_changes(
-    name: str, old: Optional[dict], new: Optional[dict], old_enabled: bool
-) -> List[str]:
+def _noncurrent_expiration_changes(name: str, old: Optional[dict], new: Optional[dict], old_enabled: bool) -> List[str]:
     if not new or "NoncurrentDays" not in new:
         return []
     new_days = new["NoncurrentDays"]
@@ -1259,9 +1257,7 @@ def _noncurrent_expiration_changes(
 
     changes = []
     if new_days < old_days:
-        changes.append(
-            f"{name} shortens noncurrent version expiration from {_days(old_days)} to {_days(new_days)}."
-        )
+        changes.append(f"{name} shortens noncurrent version expiration from {_days(old_days)} to {_days(new_days)}.")
     # Without NewerNoncurrentVersions, S3 keeps no extra noncurrent versions.
     old_kept = old.get("NewerNoncurrentVersions", 0)
     new_kept = new.get("NewerNoncurrentVersions", 0)

@@ -17,7 +17,13 @@ KEY_FORMATS = {
     "partitioned_delivery_time": {"PartitionedPrefix": {"PartitionDateSource": "DeliveryTime"}},
 }
 
-DISABLED = {"enabled": False, "target_bucket": None, "target_prefix": None, "target_object_key_format": None, "target_grants": False}
+DISABLED = {
+    "enabled": False,
+    "target_bucket": None,
+    "target_prefix": None,
+    "target_object_key_format": None,
+    "target_grants": False,
+}
 
 
 def key_format_name(value: Optional[Dict[str, Any]]) -> Optional[str]:
@@ -45,7 +51,9 @@ class LoggingConcern(Concern):
             return
         target = self.options.get("target_bucket")
         if not target:
-            raise ValidationError(f"Missing target_bucket for the access logging of bucket {self.bucket}: set the bucket that receives the logs.")
+            raise ValidationError(
+                f"Missing target_bucket for the access logging of bucket {self.bucket}: set the bucket that receives the logs."
+            )
         if target == self.bucket:
             raise ValidationError(
                 f"Invalid target_bucket '{target}' for bucket {self.bucket}: a bucket must not deliver its access "
@@ -90,11 +98,20 @@ class LoggingConcern(Concern):
     def write(self, current: Dict[str, Any], desired: Dict[str, Any]) -> None:
         status: Dict[str, Any] = {}
         if desired["enabled"]:
-            enabled: Dict[str, Any] = {"TargetBucket": desired["target_bucket"], "TargetPrefix": desired["target_prefix"]}
+            enabled: Dict[str, Any] = {
+                "TargetBucket": desired["target_bucket"],
+                "TargetPrefix": desired["target_prefix"],
+            }
             if desired["target_object_key_format"]:
                 enabled["TargetObjectKeyFormat"] = KEY_FORMATS[desired["target_object_key_format"]]
             status["LoggingEnabled"] = enabled
-        self.ctx.call("s3", "PutBucketLogging", "put the access logging configuration", Bucket=self.bucket, BucketLoggingStatus=status)
+        self.ctx.call(
+            "s3",
+            "PutBucketLogging",
+            "put the access logging configuration",
+            Bucket=self.bucket,
+            BucketLoggingStatus=status,
+        )
 
     def view(self, state: Dict[str, Any]) -> Dict[str, Any]:
         return {key: value for key, value in state.items() if key != "target_grants"}

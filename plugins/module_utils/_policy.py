@@ -13,9 +13,9 @@ from ansible_collections.logsafe.aws.plugins.module_utils._errors import Validat
 from ansible_collections.logsafe.aws.plugins.module_utils._policy_document import (
     DENY_INSECURE_TRANSPORT_SID,
     DENY_OUTDATED_TLS_SID,
-    TLS_VERSIONS,
     MAX_POLICY_BYTES,
     SID_PREFIX,
+    TLS_VERSIONS,
     deny_insecure_transport_statement,
     deny_outdated_tls_statement,
     documents_equal,
@@ -83,7 +83,9 @@ class PolicyConcern(Concern):
         if self.options.get("deny_insecure_transport"):
             statements.append(deny_insecure_transport_statement(self.ctx.arn()))
         if self.options.get("deny_outdated_tls"):
-            statements.append(deny_outdated_tls_statement(self.ctx.arn(), self.options.get("minimum_tls_version") or "1.2"))
+            statements.append(
+                deny_outdated_tls_statement(self.ctx.arn(), self.options.get("minimum_tls_version") or "1.2")
+            )
         return statements
 
     def desired(self, current: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
@@ -94,7 +96,9 @@ class PolicyConcern(Concern):
             removed.append(DENY_INSECURE_TRANSPORT_SID)
         if self.options.get("deny_outdated_tls") is False:
             removed.append(DENY_OUTDATED_TLS_SID)
-        document = merge_statements(current, self.managed_statements(), removed, bool(self.options.get("purge_statements")))
+        document = merge_statements(
+            current, self.managed_statements(), removed, bool(self.options.get("purge_statements"))
+        )
         if document is not None and policy_size(document) > MAX_POLICY_BYTES:
             raise ValidationError(
                 f"The policy of bucket {self.bucket} would be {policy_size(document)} bytes, over the 20 KB that S3 "

@@ -65,10 +65,13 @@ def normalize_statement(statement: Dict[str, Any], partition: str = "aws") -> Di
         if key in ("Principal", "NotPrincipal"):
             normalized[key] = _normalize_principal(value, partition)
         elif key in ("Action", "NotAction", "Resource", "NotResource"):
-            normalized[key] = sorted(set(_scalar(item) for item in _as_list(value)))
+            normalized[key] = sorted({_scalar(item) for item in _as_list(value)})
         elif key == "Condition":
+            # Condition key names are case-insensitive in IAM; values are not.
             normalized[key] = {
-                operator: {name: sorted(set(_scalar(item) for item in _as_list(values))) for name, values in block.items()}
+                operator: {
+                    name.lower(): sorted({_scalar(item) for item in _as_list(values)}) for name, values in block.items()
+                }
                 for operator, block in (value or {}).items()
             }
         else:
@@ -84,7 +87,9 @@ def documents_equal(first: Optional[Dict[str, Any]], second: Optional[Dict[str, 
     """Compare two policy documents by meaning: statement order and value forms do not matter."""
     if first is None or second is None:
         return first is second
-    if first.get("Version", POLICY_VERSION) != second.get("Version", POLICY_VERSION) or first.get("Id") != second.get("Id"):
+    if first.get("Version", POLICY_VERSION) != second.get("Version", POLICY_VERSION) or first.get("Id") != second.get(
+        "Id"
+    ):
         return False
     first_statements = sorted(_canonical_text(item, partition) for item in _as_list(first.get("Statement")))
     second_statements = sorted(_canonical_text(item, partition) for item in _as_list(second.get("Statement")))
@@ -155,23 +160,33 @@ def validate_statements(statements: Iterable[Dict[str, Any]], bucket: str) -> No
     seen = set()
     for index, statement in enumerate(statements):
         if not isinstance(statement, dict):
-            raise ValidationError(f"Invalid policy statement #{index + 1} for bucket {bucket}: it must be a dict, got {type(statement).__name__}.")
+            raise ValidationError(
+                f"Invalid policy statement #{index + 1} for bucket {bucket}: it must be a dict, got {type(statement).__name__}."
+            )
         sid = statement.get("Sid")
         if not sid or not isinstance(sid, str):
             raise ValidationError(
                 f"Invalid policy statement #{index + 1} for bucket {bucket}: it has no Sid. Statements are managed by Sid: add one."
             )
         if not _SID.match(sid):
-            raise ValidationError(f"Invalid Sid '{sid}' for bucket {bucket}: a Sid may contain only letters and digits.")
+            raise ValidationError(
+                f"Invalid Sid '{sid}' for bucket {bucket}: a Sid may contain only letters and digits."
+            )
         if sid in seen:
-            raise ValidationError(f"Duplicate Sid '{sid}' in the policy statements for bucket {bucket}: each Sid must be unique.")
+            raise ValidationError(
+                f"Duplicate Sid '{sid}' in the policy statements for bucket {bucket}: each Sid must be unique."
+            )
         seen.add(sid)
         if statement.get("Effect") not in ("Allow", "Deny"):
-            raise ValidationError(f"Invalid Effect {statement.get('Effect')!r} in statement '{sid}' for bucket {bucket}: use Allow or Deny.")
+            raise ValidationError(
+                f"Invalid Effect {statement.get('Effect')!r} in statement '{sid}' for bucket {bucket}: use Allow or Deny."
+            )
         if "Action" not in statement and "NotAction" not in statement:
             raise ValidationError(f"Statement '{sid}' for bucket {bucket} has no Action or NotAction.")
         if "Principal" not in statement and "NotPrincipal" not in statement:
-            raise ValidationError(f"Statement '{sid}' for bucket {bucket} has no Principal: bucket policy statements need one.")
+            raise ValidationError(
+                f"Statement '{sid}' for bucket {bucket} has no Principal: bucket policy statements need one."
+            )
 
 
 def merge_statements(
@@ -214,8 +229,8 @@ def denies_insecure_transport(document: Optional[Dict[str, Any]], bucket_arn: st
         actions = normalized.get("Action", [])
         if not any(action in ("s3:*", "*") for action in actions):
             continue
-        condition = normalized.get("Condition", {}).get("Bool", {})
-        if condition.get("aws:SecureTransport") != ["false"]:
+        # Any other condition key or operator would narrow the denial to some of the requests without TLS.
+        if normalized.get("Condition") != {"Bool": {"aws:securetransport": ["false"]}}:
             continue
         covered.update(normalized.get("Resource", []))
     return {bucket_arn, f"{bucket_arn}/*"} <= covered or "*" in covered

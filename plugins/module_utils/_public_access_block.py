@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Dict, Optional
 
 from ansible_collections.logsafe.aws.plugins.module_utils._concern import Concern
 

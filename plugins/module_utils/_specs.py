@@ -9,7 +9,9 @@ from typing import Any, Dict
 
 from ansible_collections.logsafe.aws.plugins.module_utils._encryption import SSE_ALGORITHMS
 from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle import TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZES
-from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle_rules import STORAGE_CLASSES as LIFECYCLE_STORAGE_CLASSES
+from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle_rules import (
+    STORAGE_CLASSES as LIFECYCLE_STORAGE_CLASSES,
+)
 from ansible_collections.logsafe.aws.plugins.module_utils._logging import KEY_FORMATS
 from ansible_collections.logsafe.aws.plugins.module_utils._ownership import OBJECT_OWNERSHIP_CHOICES
 from ansible_collections.logsafe.aws.plugins.module_utils._policy_document import TLS_VERSIONS
@@ -110,7 +112,9 @@ def concern_group_spec() -> Dict[str, Any]:
             options=dict(
                 rules=dict(type="list", elements="dict", default=[], options=lifecycle_rule_options()),
                 purge_rules=dict(type="bool", default=False),
-                transition_default_minimum_object_size=dict(type="str", choices=list(TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZES)),
+                transition_default_minimum_object_size=dict(
+                    type="str", choices=list(TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZES)
+                ),
             ),
         ),
         policy=dict(

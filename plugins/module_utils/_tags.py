@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Dict
 
 from ansible_collections.logsafe.aws.plugins.module_utils._concern import Concern
 from ansible_collections.logsafe.aws.plugins.module_utils._errors import ValidationError
@@ -41,14 +41,18 @@ class TagsConcern(Concern):
                     "for AWS. Remove the tag or rename it."
                 )
             if not 1 <= len(key) <= 128:
-                raise ValidationError(f"Invalid tag key '{key}' for bucket {self.bucket}: keys must be 1 to 128 characters.")
+                raise ValidationError(
+                    f"Invalid tag key '{key}' for bucket {self.bucket}: keys must be 1 to 128 characters."
+                )
             if len(value) > 256:
                 raise ValidationError(
                     f"Invalid value of tag '{key}' for bucket {self.bucket}: it is {len(value)} characters long, "
                     "and values may have at most 256."
                 )
         if len(wanted) > MAX_TAGS:
-            raise ValidationError(f"Too many tags for bucket {self.bucket}: {len(wanted)} given, S3 allows at most {MAX_TAGS}.")
+            raise ValidationError(
+                f"Too many tags for bucket {self.bucket}: {len(wanted)} given, S3 allows at most {MAX_TAGS}."
+            )
 
     def empty_state(self) -> Dict[str, str]:
         return {}

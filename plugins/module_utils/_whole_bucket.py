@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ansible_collections.logsafe.aws.plugins.module_utils._aws import AwsClients
 from ansible_collections.logsafe.aws.plugins.module_utils._bucket import BucketConcern, validate_bucket_name
@@ -65,7 +65,9 @@ def strip_none(value: Any) -> Any:
 class BucketPlan:
     """The concerns of one bucket, their current and desired states, and what was written."""
 
-    def __init__(self, ctx: BucketContext, options: Dict[str, Optional[Dict[str, Any]]], check_mode: bool = False) -> None:
+    def __init__(
+        self, ctx: BucketContext, options: Mapping[str, Optional[Dict[str, Any]]], check_mode: bool = False
+    ) -> None:
         self.ctx = ctx
         self.check_mode = check_mode
         self._lock = threading.Lock()
@@ -144,7 +146,11 @@ class BucketPlan:
         concerns = {}
         for key, concern in self.concerns.items():
             if concern.managed and key in self.desired:
-                concerns[key] = {"managed": True, "changed": self.changes[key], "state": concern.view(self.desired[key])}
+                concerns[key] = {
+                    "managed": True,
+                    "changed": self.changes[key],
+                    "state": concern.view(self.desired[key]),
+                }
             else:
                 concerns[key] = {"managed": False, "changed": False, "state": None}
         return {"name": self.name, "changed": self.changed, "concerns": concerns}
@@ -273,7 +279,9 @@ class WholeBucketRun:
         return result
 
 
-def run_whole_bucket(aws: AwsClients, params: Dict[str, Any], check_mode: bool, diff: bool, warn: Callable[[str], None]) -> Dict[str, Any]:
+def run_whole_bucket(
+    aws: AwsClients, params: Dict[str, Any], check_mode: bool, diff: bool, warn: Callable[[str], None]
+) -> Dict[str, Any]:
     """Validate, read, decide and (unless check mode) write; raise LogsafeError with what was written on failure."""
     run = WholeBucketRun(aws, params)
     run.validate()
@@ -306,7 +314,7 @@ def check_target_option(params: Dict[str, Any]) -> None:
 def run_bucket_plan(
     aws: AwsClients,
     name: str,
-    options: Dict[str, Optional[Dict[str, Any]]],
+    options: Mapping[str, Optional[Dict[str, Any]]],
     check_mode: bool,
     warn: Callable[[str], None],
     name_option: str = "name",

@@ -14,7 +14,7 @@ description:
   - Keeps versioning and tags when they are given; an option left out is not managed.
   - A bucket that holds objects, object versions or delete markers is deleted only with O(force=true).
 author:
-  - logsafe.aws contributors
+  - logsafe.aws maintainers (@logsafe)
 options:
   name:
     description: Name of the bucket.
@@ -57,6 +57,7 @@ attributes:
     description: Shows the bucket's existence, versioning and tags before and after.
   idempotent:
     support: full
+    description: A second run with the same options changes nothing and sends no write.
 notes:
   - HeadBucket decides whether the bucket exists. A 403 answer means that another account owns the name,
     or that C(s3:ListBucket) is denied, and the module fails.

@@ -15,7 +15,7 @@ description:
   - A customer key can be given as key id, key ARN, alias name or alias ARN, and compares with what the bucket
     has after resolving, so a run that changes nothing reports no change whatever form is used.
 author:
-  - logsafe.aws contributors
+  - logsafe.aws maintainers (@logsafe)
 options:
   name:
     description: Name of the bucket. It must exist.
@@ -54,8 +54,10 @@ attributes:
     description: The same reads and decisions run, and only the write is skipped.
   diff_mode:
     support: full
+    description: Shows the setting before and after, in the form the module returns it.
   idempotent:
     support: full
+    description: A second run with the same options changes nothing and sends no write.
 """
 
 EXAMPLES = r"""

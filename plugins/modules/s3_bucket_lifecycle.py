@@ -20,7 +20,7 @@ description:
   - The bucket's C(TransitionDefaultMinimumObjectSize) is sent back as it was read, unless
     O(transition_default_minimum_object_size) sets it.
 author:
-  - logsafe.aws contributors
+  - logsafe.aws maintainers (@logsafe)
 options:
   name:
     description: Name of the bucket. It must exist.
@@ -47,8 +47,10 @@ attributes:
     description: The same reads and decisions run, and only the write is skipped.
   diff_mode:
     support: full
+    description: Shows the setting before and after, in the form the module returns it.
   idempotent:
     support: full
+    description: A second run with the same options changes nothing and sends no write.
 """
 
 EXAMPLES = r"""
@@ -122,13 +124,20 @@ from ansible_collections.logsafe.aws.plugins.module_utils._aws import connection
 from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle import TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZES
 from ansible_collections.logsafe.aws.plugins.module_utils._module import run_module
 from ansible_collections.logsafe.aws.plugins.module_utils._specs import lifecycle_rule_options
-from ansible_collections.logsafe.aws.plugins.module_utils._whole_bucket import run_bucket_plan, single_concern_result, strip_none
+from ansible_collections.logsafe.aws.plugins.module_utils._whole_bucket import (
+    run_bucket_plan,
+    single_concern_result,
+    strip_none,
+)
 
 
 def run(module, aws):
     params = module.params
     options = strip_none(
-        {key: params[key] for key in ("state", "rules", "purge_rules", "transition_default_minimum_object_size", "rule_ids")}
+        {
+            key: params[key]
+            for key in ("state", "rules", "purge_rules", "transition_default_minimum_object_size", "rule_ids")
+        }
     )
     plan = run_bucket_plan(aws, params["name"], {"lifecycle": options}, module.check_mode, module.warn)
     return single_concern_result(plan, "lifecycle", module._diff)

@@ -16,7 +16,7 @@ description:
     since April 2023) reject them; the target bucket must instead let C(logging.s3.amazonaws.com) write through its
     bucket policy, which M(logsafe.aws.s3_bucket_policy) adds with O(logsafe.aws.s3_bucket_policy#module:access_log_sources).
 author:
-  - logsafe.aws contributors
+  - logsafe.aws maintainers (@logsafe)
 options:
   name:
     description: Name of the bucket whose requests are logged. It must exist.
@@ -52,8 +52,10 @@ attributes:
     description: The same reads and decisions run, and only the write is skipped.
   diff_mode:
     support: full
+    description: Shows the setting before and after, in the form the module returns it.
   idempotent:
     support: full
+    description: A second run with the same options changes nothing and sends no write.
 """
 
 EXAMPLES = r"""
@@ -117,7 +119,9 @@ def main() -> None:
         target_prefix=dict(type="str", default=""),
         target_object_key_format=dict(type="str", choices=list(KEY_FORMATS)),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, required_if=[("state", "present", ("target_bucket",))])
+    module = AnsibleModule(
+        argument_spec=argument_spec, supports_check_mode=True, required_if=[("state", "present", ("target_bucket",))]
+    )
     run_module(module, lambda aws: run(module, aws))
 
 

@@ -14,7 +14,7 @@ description:
     the bucket owner owns every object and access is controlled by policies alone.
   - Log delivery services need a bucket policy grant once ACLs are disabled; see M(logsafe.aws.s3_bucket_policy).
 author:
-  - logsafe.aws contributors
+  - logsafe.aws maintainers (@logsafe)
 options:
   name:
     description: Name of the bucket. It must exist.
@@ -40,8 +40,10 @@ attributes:
     description: The same reads and decisions run, and only the write is skipped.
   diff_mode:
     support: full
+    description: Shows the setting before and after, in the form the module returns it.
   idempotent:
     support: full
+    description: A second run with the same options changes nothing and sends no write.
 notes:
   - S3 rejects V(BucketOwnerEnforced) on a bucket whose ACL still grants access to others (for example the
     canned C(log-delivery-write) ACL). Grant the same access in the bucket policy and reset the ACL first.

@@ -19,7 +19,7 @@ description:
     Policies compare by meaning - statement order, list order, a string versus a one-element list, a bare account
     id versus its root ARN, and V(*) versus V({"AWS": "*"}) are not changes.
 author:
-  - logsafe.aws contributors
+  - logsafe.aws maintainers (@logsafe)
 options:
   name:
     description: Name of the bucket. It must exist.
@@ -85,8 +85,10 @@ attributes:
     description: The same reads and decisions run, and only the write is skipped.
   diff_mode:
     support: full
+    description: Shows the setting before and after, in the form the module returns it.
   idempotent:
     support: full
+    description: A second run with the same options changes nothing and sends no write.
 notes:
   - S3 has no conditional write for bucket policies, so two tasks that change the same policy at the same time can
     overwrite each other's statements; a later run puts them back.
@@ -144,7 +146,7 @@ from ansible_collections.logsafe.aws.plugins.module_utils._module import run_mod
 from ansible_collections.logsafe.aws.plugins.module_utils._specs import policy_options
 from ansible_collections.logsafe.aws.plugins.module_utils._whole_bucket import run_bucket_plan, single_concern_result
 
-POLICY_KEYS = tuple(policy_options(access_log_sources=True)) + ("state",)
+POLICY_KEYS = (*tuple(policy_options(access_log_sources=True)), "state")
 
 
 def run(module, aws):

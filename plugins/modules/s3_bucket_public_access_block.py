@@ -13,7 +13,7 @@ description:
   - Sets the bucket-level public access block of an existing bucket. Each of the four flags is V(true) unless set
     otherwise, because blocking public access is the purpose of this module.
 author:
-  - logsafe.aws contributors
+  - logsafe.aws maintainers (@logsafe)
 options:
   name:
     description: Name of the bucket. It must exist.
@@ -49,8 +49,10 @@ attributes:
     description: The same reads and decisions run, and only the write is skipped.
   diff_mode:
     support: full
+    description: Shows the setting before and after, in the form the module returns it.
   idempotent:
     support: full
+    description: A second run with the same options changes nothing and sends no write.
 notes:
   - The account-level public access block (S3 Control) is not managed here; it applies on top of this one.
 """
@@ -89,7 +91,7 @@ from ansible_collections.logsafe.aws.plugins.module_utils._whole_bucket import r
 
 def run(module, aws):
     params = module.params
-    options = {key: params[key] for key in ("state",) + tuple(FLAGS)}
+    options = {key: params[key] for key in ("state", *tuple(FLAGS))}
     plan = run_bucket_plan(aws, params["name"], {"public_access_block": options}, module.check_mode, module.warn)
     return single_concern_result(plan, "public_access_block", module._diff)
 

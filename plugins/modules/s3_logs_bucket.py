@@ -21,7 +21,7 @@ description:
   - An option left out means the setting is not managed - it is neither read nor changed.
   - The role M(logsafe.aws.logs_bucket) calls this module with secure defaults.
 author:
-  - logsafe.aws contributors
+  - logsafe.aws maintainers (@logsafe)
 options:
   name:
     description:

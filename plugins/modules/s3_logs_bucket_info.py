@@ -21,7 +21,7 @@ description:
     M(logsafe.aws.s3_logs_bucket), and the result is in RV(expectations).
   - It never lists all buckets of the account.
 author:
-  - logsafe.aws contributors
+  - logsafe.aws maintainers (@logsafe)
 options:
   name:
     description: Name of the bucket.
@@ -45,6 +45,7 @@ attributes:
     description: The module never writes, so it runs the same in check mode.
   diff_mode:
     support: none
+    description: The module never changes anything, so there is nothing to show.
   idempotent:
     support: full
     description: It only reads.
@@ -160,7 +161,10 @@ read_errors:
   description: Settings whose read failed for lack of permission, with the message naming the IAM action.
   returned: always
   type: dict
-  sample: {policy: "Failed to read the bucket policy on bucket example-logs: Access Denied (AccessDenied, GetBucketPolicy). Grant s3:GetBucketPolicy to the caller."}
+  sample:
+    policy: >-
+      Failed to read the bucket policy on bucket example-logs: Access Denied (AccessDenied, GetBucketPolicy).
+      Grant s3:GetBucketPolicy to the caller.
 expectations:
   description:
     - One entry per setting in O(expect), with C(matches), the C(expected) and C(actual) states, and C(error)
@@ -190,7 +194,7 @@ def main() -> None:
         expect=dict(type="dict"),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, lambda aws: dict(read_bucket_info(aws, module.params["name"], module.params["expect"], module.warn), changed=False))
+    run_module(module, lambda aws: read_bucket_info(aws, module.params["name"], module.params["expect"], module.warn))
 
 
 if __name__ == "__main__":

@@ -449,7 +449,7 @@ def _query_action(query: dict[str, list[str]], headers: dict[str, str], body: by
 
 def s3_operation(method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> str:
     """Name the S3 REST operation of a path-style request (``/bucket`` or ``/bucket/key``)."""
-    bucket, _, key = path.lstrip("/").partition("/")
+    bucket, _separator, key = path.lstrip("/").partition("/")
     if not bucket:
         return "ListBuckets" if method == "GET" else f"{UNRECOGNIZED} {method} /"
     if key:

@@ -211,8 +211,8 @@ INVALID_RULES = [
     invalid(make_rule(noncurrent_version_transitions=[noncurrent(0, "GLACIER"), noncurrent(30, "GLACIER_IR")]),
             "the noncurrent version transition to GLACIER_IR after 30 noncurrent days comes after",
             "Transition to GLACIER_IR before GLACIER", "noncurrent-order-upward"),
-    invalid(make_rule(transitions=[step(30, "GLACIER"), {"days": 60, "date": "2027-01-01",
-                                                          "storage_class": "DEEP_ARCHIVE"}]),
+    invalid(make_rule(transitions=[step(30, "GLACIER"),
+                                   {"days": 60, "date": "2027-01-01", "storage_class": "DEEP_ARCHIVE"}]),
             "a transition to DEEP_ARCHIVE sets both days (60) and date (2027-01-01)",
             "Set either days or date in each transition, not both.", "transition-days-and-date"),
     invalid(make_rule(transitions=[{"storage_class": "GLACIER"}]),
@@ -819,8 +819,8 @@ CANONICAL_RULES = [
     pytest.param(api_rule(Status="Disabled", Filter={"Prefix": "app/"}, Expiration={"Days": 365}), id="disabled"),
     pytest.param(api_rule(Filter={"Tag": {"Key": "Team", "Value": "SecOps"}}, Expiration={"Days": 30}),
                  id="one-tag"),
-    pytest.param(api_rule(Filter={"And": {"Prefix": "app/", "Tags": [{"Key": "a", "Value": "1"},
-                                                                       {"Key": "b", "Value": ""}],
+    pytest.param(api_rule(Filter={"And": {"Prefix": "app/",
+                                          "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": ""}],
                                           "ObjectSizeGreaterThan": 0, "ObjectSizeLessThan": 10}},
                           Expiration={"Days": 30}), id="every-predicate"),
     pytest.param(api_rule(Filter={"ObjectSizeGreaterThan": 0}, Transitions=[{"Days": 0, "StorageClass": "GLACIER"}]),
@@ -992,7 +992,8 @@ TRANSITIONS = [{"Days": 30, "StorageClass": "STANDARD_IA"}, {"Days": 90, "Storag
 ])
 def test_rule_sets_equal(first, second, expected):
     assert rule_sets_equal(first, second) is expected
-    assert rule_sets_equal(second, first) is expected
+    swapped = {"first": second, "second": first}
+    assert rule_sets_equal(**swapped) is expected
 
 
 def expiring(rule_id="r1", days=None, date=None, status="Enabled", noncurrent_days=None, newer=None, marker=None):
