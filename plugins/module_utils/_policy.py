@@ -54,7 +54,14 @@ class PolicyConcern(Concern):
             raise ValidationError(
                 f"Invalid minimum_tls_version '{version}' for bucket {self.bucket}: use one of {', '.join(TLS_VERSIONS)}."
             )
+        seen = set()
         for source in self.options.get("access_log_sources") or []:
+            if source["bucket"] in seen:
+                raise ValidationError(
+                    f"Duplicate source bucket '{source['bucket']}' in access_log_sources for bucket {self.bucket}: "
+                    "each source has one delivery statement with one prefix. List each source once."
+                )
+            seen.add(source["bucket"])
             if source["bucket"] == self.bucket:
                 raise ValidationError(
                     f"Bucket {self.bucket} cannot receive its own server access logs: a bucket that logs into "
