@@ -55,6 +55,31 @@ options:
       - Whether to verify the TLS certificate of the endpoint. Turn it off only for a local test endpoint.
     type: bool
     default: true
+  ca_bundle:
+    description:
+      - Path of a PEM file with the certificate authorities to trust for the endpoint, for example a TLS-inspecting
+        proxy's CA. If not set, E(AWS_CA_BUNDLE) is used, then botocore's bundled certificates.
+    type: path
+  proxies:
+    description:
+      - HTTP proxies for the requests, by scheme. If not set, botocore uses E(HTTPS_PROXY), E(HTTP_PROXY) and
+        E(NO_PROXY) from the environment.
+    type: dict
+    suboptions:
+      http:
+        description: Proxy URL for C(http://) endpoints.
+        type: str
+      https:
+        description: Proxy URL for C(https://) endpoints, for example V(http://proxy.example.com:3128).
+        type: str
+  connect_timeout:
+    description: Seconds to wait for a connection to the endpoint.
+    type: int
+    default: 10
+  read_timeout:
+    description: Seconds to wait for an answer on an open connection.
+    type: int
+    default: 60
   role_arn:
     description:
       - ARN of an IAM role to assume with STS C(AssumeRole) before any other request, for example the role of

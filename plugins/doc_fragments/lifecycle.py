@@ -178,6 +178,15 @@ options:
             O(access_logging.target_lifecycle_rules), and the same O(tags).
         type: bool
         default: false
+      grant_delivery:
+        description:
+          - When the target bucket is not managed (O(access_logging.manage_target=false)), add only the delivery
+            statement for this bucket to the target's policy, before logging is enabled, and show it in the diff.
+          - If the caller may not put the target's policy, the module fails before it enables logging, and the
+            message contains the missing statement.
+          - V(false) leaves the target bucket alone; logs arrive only if its policy already grants delivery.
+        type: bool
+        default: true
       target_lifecycle_rules:
         description:
           - Lifecycle rules of the target bucket, used when O(access_logging.manage_target=true). Rules with

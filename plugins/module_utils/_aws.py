@@ -27,6 +27,7 @@ try:
     import botocore
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from botocore.parsers import ResponseParserError
 
     HAS_BOTO3 = True
     BOTO3_IMPORT_ERROR: Optional[str] = None
@@ -88,6 +89,29 @@ IAM_ACTIONS = {
     "ListAliases": "kms:ListAliases",
     "GetCallerIdentity": "sts:GetCallerIdentity",
     "AssumeRole": "sts:AssumeRole",
+    "GetBucketAcl": "s3:GetBucketAcl",
+    "PutBucketAcl": "s3:PutBucketAcl",
+    "ListObjectVersions": "s3:ListBucketVersions",
+    "DeleteObjects": "s3:DeleteObject",
+    "GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+    "PutObjectLockConfiguration": "s3:PutBucketObjectLockConfiguration",
+    "ListBuckets": "s3:ListAllMyBuckets",
+    "GetKeyPolicy": "kms:GetKeyPolicy",
+    "PutKeyPolicy": "kms:PutKeyPolicy",
+    "GetKeyRotationStatus": "kms:GetKeyRotationStatus",
+    "EnableKeyRotation": "kms:EnableKeyRotation",
+    "DisableKeyRotation": "kms:DisableKeyRotation",
+    "CreateKey": "kms:CreateKey",
+    "CreateAlias": "kms:CreateAlias",
+    "ListResourceTags": "kms:ListResourceTags",
+    "TagResource": "kms:TagResource",
+    "UntagResource": "kms:UntagResource",
+    "UpdateKeyDescription": "kms:UpdateKeyDescription",
+}
+
+# The same operation name in another service checks another action.
+SERVICE_IAM_ACTIONS = {
+    ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
 }
 
 
@@ -101,6 +125,10 @@ def connection_argument_spec() -> Dict[str, Any]:
         secret_key=dict(type="str", aliases=["aws_secret_access_key"], no_log=True),
         session_token=dict(type="str", aliases=["aws_session_token"], no_log=True),
         validate_certs=dict(type="bool", default=True),
+        ca_bundle=dict(type="path", fallback=(env_fallback, ["AWS_CA_BUNDLE"])),
+        proxies=dict(type="dict", options=dict(http=dict(type="str"), https=dict(type="str"))),
+        connect_timeout=dict(type="int", default=10),
+        read_timeout=dict(type="int", default=60),
         role_arn=dict(type="str"),
         role_session_name=dict(type="str", default="logsafe-aws"),
         external_id=dict(type="str", no_log=True),
@@ -198,15 +226,12 @@ class AwsClients:
         if params.get("external_id"):
             request["ExternalId"] = params["external_id"]
         sts = session.client(
-            "sts",
-            endpoint_url=params.get("endpoint_url") or None,
-            verify=params.get("validate_certs", True),
-            config=Config(retries={"mode": "standard", "max_attempts": BOTOCORE_MAX_ATTEMPTS}),
+            "sts", endpoint_url=params.get("endpoint_url") or None, verify=self._verify(), config=self._config()
         )
         try:
             response = sts.assume_role(**request)
         except ClientError as error:
-            raise api_error(error, "AssumeRole", f"assume role {params['role_arn']}", None) from error
+            raise api_error(error, "AssumeRole", f"assume role {params['role_arn']}", None, "sts") from error
         except NoCredentialsError as error:
             raise AwsApiError(
                 f"No AWS credentials were found to assume role {params['role_arn']} with. Set credentials in the "
@@ -232,19 +257,30 @@ class AwsClients:
         """Return the client of one service, creating it on first use."""
         with self._lock:
             if service not in self._clients:
-                config = Config(
-                    retries={"mode": "standard", "max_attempts": BOTOCORE_MAX_ATTEMPTS},
-                    user_agent_extra=f"logsafe.aws/{COLLECTION_VERSION}",
-                    connect_timeout=10,
-                    read_timeout=60,
-                )
                 self._clients[service] = self.session.client(
                     service,
                     endpoint_url=self._params.get("endpoint_url") or None,
-                    verify=self._params.get("validate_certs", True),
-                    config=config,
+                    verify=self._verify(),
+                    config=self._config(),
                 )
             return self._clients[service]
+
+    def _verify(self) -> Any:
+        """Return botocore's verify argument: False, a CA bundle path, or True."""
+        if not self._params.get("validate_certs", True):
+            return False
+        return self._params.get("ca_bundle") or True
+
+    def _config(self) -> Any:
+        """Return the botocore client configuration: retries, timeouts, proxies and the user agent."""
+        proxies = {key: value for key, value in (self._params.get("proxies") or {}).items() if value}
+        return Config(
+            retries={"mode": "standard", "max_attempts": BOTOCORE_MAX_ATTEMPTS},
+            user_agent_extra=f"logsafe.aws/{COLLECTION_VERSION}",
+            connect_timeout=self._params.get("connect_timeout") or 10,
+            read_timeout=self._params.get("read_timeout") or 60,
+            proxies=proxies or None,
+        )
 
     def _count_retries(self, response: Dict[str, Any]) -> None:
         attempts = response.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0
@@ -282,7 +318,7 @@ class AwsClients:
                     delay = min(OWN_RETRY_MAX_DELAY, OWN_RETRY_BASE_DELAY * 2**attempt)
                     self._sleep(random.uniform(delay / 2, delay))
                     continue
-                raise api_error(error, operation, action, bucket) from error
+                raise api_error(error, operation, action, bucket, service) from error
             except NoCredentialsError as error:
                 raise AwsApiError(
                     "No AWS credentials were found. Set access_key and secret_key, a profile, the "
@@ -292,7 +328,8 @@ class AwsClients:
                     error_code="NoCredentials",
                     bucket=bucket,
                 ) from error
-            except BotoCoreError as error:
+            except (BotoCoreError, ResponseParserError) as error:
+                # ResponseParserError: an answer that is not AWS's format, such as a proxy's HTML error page.
                 where = f" on bucket {bucket}" if bucket else ""
                 raise AwsApiError(
                     f"Failed to {action}{where}: {error} ({operation})",
@@ -314,7 +351,7 @@ class AwsClients:
             return self._account_id
 
 
-def api_error(error: Exception, operation: str, action: str, bucket: Optional[str]) -> AwsApiError:
+def api_error(error: Exception, operation: str, action: str, bucket: Optional[str], service: str = "s3") -> AwsApiError:
     """Turn a botocore ``ClientError`` into an ``AwsApiError`` whose message names the bucket and the fix."""
     code = error_code(error) or "Unknown"
     message = ""
@@ -323,7 +360,7 @@ def api_error(error: Exception, operation: str, action: str, bucket: Optional[st
     where = f" on bucket {bucket}" if bucket else ""
     text = f"Failed to {action}{where}: {message} ({code}, {operation})"
     if code in ACCESS_DENIED_CODES:
-        iam_action = IAM_ACTIONS.get(operation)
+        iam_action = SERVICE_IAM_ACTIONS.get((service, operation)) or IAM_ACTIONS.get(operation)
         if iam_action:
             text += f". Grant {iam_action} to the caller."
         return AccessDeniedError(text, operation=operation, error_code=code, bucket=bucket, iam_action=iam_action)

@@ -129,7 +129,7 @@ class BucketConcern(Concern):
             self._delete()
 
     def _create(self, region: str) -> None:
-        kwargs: Dict[str, Any] = {"Bucket": self.bucket}
+        kwargs: Dict[str, Any] = {"Bucket": self.bucket, **self.ctx.create_kwargs}
         if region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
         try:

@@ -19,6 +19,7 @@ NOT_CONFIGURED_CODES = frozenset(
         "NoSuchPublicAccessBlockConfiguration",
         "ServerSideEncryptionConfigurationNotFoundError",
         "NoSuchTagSet",
+        "ObjectLockConfigurationNotFoundError",
     }
 )
 
@@ -39,6 +40,8 @@ class BucketContext:
         self.warnings: List[str] = []
         # The option that named this bucket, for validation messages.
         self.name_option = "name"
+        # Extra CreateBucket parameters that settings need at creation (ObjectLockEnabledForBucket).
+        self.create_kwargs: Dict[str, Any] = {}
 
     def call(self, service: str, operation: str, action: str, **kwargs: Any) -> Dict[str, Any]:
         """Send one request about this bucket; after the module's own CreateBucket, NoSuchBucket is retried."""

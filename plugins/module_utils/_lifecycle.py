@@ -13,6 +13,7 @@ from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle_rules impor
     MAX_RULES,
     merge_rules,
     normalize_api_rule,
+    retention_changes,
     rule_sets_equal,
     rule_to_api,
     rule_view,
@@ -71,7 +72,38 @@ class LifecycleConcern(Concern):
         size = self.options.get("transition_default_minimum_object_size")
         if size is None and current:
             size = current["transition_default_minimum_object_size"]
-        return {"rules": rules, "transition_default_minimum_object_size": size}
+        desired = {"rules": rules, "transition_default_minimum_object_size": size}
+        if not self.options.get("allow_retention_decrease"):
+            self._refuse_retention_decrease(current_rules, rules)
+        return desired
+
+    def _refuse_retention_decrease(self, current_rules: List[Dict[str, Any]], rules: List[Dict[str, Any]]) -> None:
+        """Fail before any write when the new rules would delete objects sooner than the current ones."""
+        changes = retention_changes(current_rules, rules)
+        current_ids = {rule["ID"] for rule in current_rules}
+        new_expiring = [
+            rule["ID"]
+            for rule in rules
+            if rule["ID"] not in current_ids
+            and rule["Status"] == "Enabled"
+            and (rule.get("Expiration") or rule.get("NoncurrentVersionExpiration"))
+        ]
+        if new_expiring and not current_rules and not self.ctx.absent and self._holds_objects():
+            changes.append(
+                f"Lifecycle rule(s) {', '.join(repr(rule_id) for rule_id in new_expiring)} add an expiration to a "
+                "bucket that had no lifecycle configuration and already holds objects"
+            )
+        if changes:
+            raise ValidationError(
+                f"The lifecycle change on bucket {self.bucket} would delete logs sooner than now: "
+                f"{'; '.join(change.rstrip('.') for change in changes)}. "
+                "Logs are evidence, so this needs allow_retention_decrease set to true "
+                "(logs_bucket_allow_retention_decrease in the role)."
+            )
+
+    def _holds_objects(self) -> bool:
+        response = self.ctx.call("s3", "ListObjectVersions", "list the object versions", Bucket=self.bucket, MaxKeys=1)
+        return bool(response.get("Versions") or response.get("DeleteMarkers"))
 
     def differs(self, current: Optional[Dict[str, Any]], desired: Optional[Dict[str, Any]]) -> bool:
         if current is None or desired is None:

@@ -5,10 +5,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, Optional
 
-from ansible_collections.logsafe.aws.plugins.module_utils._concern import Concern
+from ansible_collections.logsafe.aws.plugins.module_utils._concern import BucketContext, Concern
 from ansible_collections.logsafe.aws.plugins.module_utils._errors import ValidationError
+from ansible_collections.logsafe.aws.plugins.module_utils._policy_document import (
+    grants_s3_log_delivery,
+    parse_policy,
+    s3_access_logs_statement,
+)
 
 # Option value -> TargetObjectKeyFormat.
 KEY_FORMATS = {
@@ -115,3 +121,30 @@ class LoggingConcern(Concern):
 
     def view(self, state: Dict[str, Any]) -> Dict[str, Any]:
         return {key: value for key, value in state.items() if key != "target_grants"}
+
+
+def check_target_accepts_delivery(target: BucketContext, source: str, prefix: str) -> None:
+    """Fail before logging is enabled when the target bucket would reject the logs of ``source``.
+
+    Reads only the target's ownership controls and policy (no ACL call): with ACLs disabled,
+    delivery needs a bucket policy statement for logging.s3.amazonaws.com.
+    """
+    ownership = target.read("GetBucketOwnershipControls", "read the ownership controls of the log target")
+    rules = (ownership or {}).get("OwnershipControls", {}).get("Rules", [])
+    enforced = bool(rules) and rules[0].get("ObjectOwnership") == "BucketOwnerEnforced"
+    response = target.read("GetBucketPolicy", "read the policy of the log target")
+    document = parse_policy((response or {}).get("Policy"), target.name)
+    account_id = target.aws.account_id()
+    source_arn = f"arn:{target.aws.partition}:s3:::{source}"
+    if grants_s3_log_delivery(document, target.arn(), prefix, source_arn, account_id):
+        return
+    if not enforced:
+        # With ACLs enabled, the LogDelivery group ACL grant may still deliver; S3 checks it when logging starts.
+        return
+    statement = s3_access_logs_statement(target.arn(), prefix, source, account_id, target.aws.partition)
+    raise ValidationError(
+        f"Access logging of bucket {source} was not enabled: the target bucket {target.name} has ACLs disabled "
+        "and its policy does not let logging.s3.amazonaws.com write under prefix "
+        f"'{prefix}'. Add this statement to the target's policy (or set grant_delivery to true): "
+        f"{json.dumps(statement, sort_keys=True)}"
+    )

@@ -6,25 +6,42 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.logsafe.aws.plugins.module_utils._concern import Concern
-from ansible_collections.logsafe.aws.plugins.module_utils._errors import ValidationError
+from ansible_collections.logsafe.aws.plugins.module_utils._errors import AwsApiError, ValidationError
+from ansible_collections.logsafe.aws.plugins.module_utils._log_sources import (
+    check_encryption,
+    log_source_statements,
+    validate_log_sources,
+)
 from ansible_collections.logsafe.aws.plugins.module_utils._policy_document import (
+    DENY_DELETION_SID,
     DENY_INSECURE_TRANSPORT_SID,
+    DENY_OTHER_ENCRYPTION_SID,
     DENY_OUTDATED_TLS_SID,
     MAX_POLICY_BYTES,
+    READ_ACCESS_ORGANIZATION_SID,
+    READ_ACCESS_SID,
     SID_PREFIX,
     TLS_VERSIONS,
+    deny_deletion_statement,
     deny_insecure_transport_statement,
+    deny_other_encryption_statement,
     deny_outdated_tls_statement,
     documents_equal,
     merge_statements,
+    normalize_statement,
     parse_policy,
     policy_size,
+    read_access_statements,
     s3_access_logs_statement,
     validate_statements,
 )
+
+# Writes of a policy that another writer keeps replacing, before giving up.
+CONCURRENT_WRITE_ATTEMPTS = 3
 
 
 class PolicyConcern(Concern):
@@ -39,6 +56,10 @@ class PolicyConcern(Concern):
 
     key = "policy"
     read_operation = "GetBucketPolicy"
+    # The default encryption that the same run applies, set by the whole-bucket
+    # module; otherwise the bucket's current encryption is read when log sources need it.
+    planned_encryption: Optional[Dict[str, Any]] = None
+    encryption_managed = False
 
     def validate(self) -> None:
         statements = self.options.get("statements") or []
@@ -49,6 +70,23 @@ class PolicyConcern(Concern):
                     f"Invalid Sid '{statement['Sid']}' for bucket {self.bucket}: Sids that start with '{SID_PREFIX}' "
                     "are reserved for the statements this collection builds. Rename the statement."
                 )
+        validate_log_sources(self.options.get("log_sources") or [], self.bucket)
+        if self.options.get("deletion_protection") and not self.options.get("break_glass_role_arns"):
+            raise ValidationError(
+                f"Missing break_glass_role_arns for the deletion protection of bucket {self.bucket}: the statement denies "
+                "deleting logs and changing the policy and lifecycle to everyone else, including the role that runs "
+                "this collection. List the role ARNs that may still do it (include the one that runs this task)."
+            )
+        organization = self.options.get("read_organization_id")
+        if organization and not re.match(r"^o-[a-z0-9]{10,32}$", organization):
+            raise ValidationError(
+                f"Invalid read_organization_id '{organization}' for bucket {self.bucket}: an organization id looks "
+                "like o-a1b2c3d4e5."
+            )
+        if self.encryption_managed:
+            self.ctx.warnings.extend(
+                check_encryption(self.options.get("log_sources") or [], self.planned_encryption, self.bucket)
+            )
         version = self.options.get("minimum_tls_version") or "1.2"
         if version not in TLS_VERSIONS:
             raise ValidationError(
@@ -86,6 +124,13 @@ class PolicyConcern(Concern):
                         self.ctx.arn(), source.get("prefix") or "", source["bucket"], account_id, self.ctx.aws.partition
                     )
                 )
+        log_sources = self.options.get("log_sources") or []
+        if log_sources:
+            statements.extend(
+                log_source_statements(
+                    log_sources, self.ctx.arn(), self.ctx.aws.account_id(), self.ctx.aws.region, self.ctx.aws.partition
+                )
+            )
         statements.extend(self.options.get("statements") or [])
         if self.options.get("deny_insecure_transport"):
             statements.append(deny_insecure_transport_statement(self.ctx.arn()))
@@ -93,16 +138,74 @@ class PolicyConcern(Concern):
             statements.append(
                 deny_outdated_tls_statement(self.ctx.arn(), self.options.get("minimum_tls_version") or "1.2")
             )
+        if self.options.get("deny_other_encryption"):
+            encryption = self._encryption_for_statement()
+            statements.append(
+                deny_other_encryption_statement(
+                    self.ctx.arn(), encryption["sse_algorithm"], encryption.get("kms_key_arn")
+                )
+            )
+        break_glass = self.options.get("break_glass_role_arns") or []
+        if self.options.get("deletion_protection"):
+            statements.append(deny_deletion_statement(self.ctx.arn(), break_glass))
+        statements.extend(
+            read_access_statements(
+                self.ctx.arn(), self.options.get("read_principals") or [], self.options.get("read_organization_id")
+            )
+        )
         return statements
+
+    def _encryption_for_statement(self) -> Dict[str, Any]:
+        """Return the algorithm and key ARN that uploads must use, from this run's encryption or the bucket's."""
+        encryption = self.planned_encryption if self.encryption_managed else self._current_encryption()
+        if not encryption or not encryption.get("sse_algorithm"):
+            raise ValidationError(
+                f"Bucket {self.bucket} has no default encryption, so deny_other_encryption has no encryption to "
+                "require. Set the encryption first (the encryption option of s3_logs_bucket, or s3_bucket_encryption)."
+            )
+        key = encryption.get("kms_key")
+        if (key and not key.startswith("arn:")) or (key and ":alias/" in key):
+            # The condition compares the key ARN that S3 receives, so an alias or key id is resolved once.
+            metadata = self.ctx.call("kms", "DescribeKey", f"describe KMS key {key} for the policy", KeyId=key)
+            key = metadata["KeyMetadata"]["Arn"]
+        return {"sse_algorithm": encryption["sse_algorithm"], "kms_key_arn": key}
+
+    def _current_encryption(self) -> Optional[Dict[str, Any]]:
+        """Read the bucket's default encryption, as ``{"sse_algorithm", "kms_key"}`` (None for the AWS managed key)."""
+        response = self.ctx.read("GetBucketEncryption", "read the default encryption") if not self.ctx.absent else None
+        rules = (response or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+        if not rules:
+            return None
+        default = rules[0].get("ApplyServerSideEncryptionByDefault", {})
+        key = default.get("KMSMasterKeyID")
+        if key and key.endswith("alias/aws/s3"):
+            key = None
+        return {"sse_algorithm": default.get("SSEAlgorithm"), "kms_key": key}
+
+    def _check_current_encryption(self) -> None:
+        # The standalone policy module does not know the encryption, so it reads it: a source that
+        # cannot write with the bucket's encryption fails here, before the policy is written.
+        encryption = self._current_encryption()
+        self.ctx.warnings.extend(check_encryption(self.options.get("log_sources") or [], encryption, self.bucket))
 
     def desired(self, current: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
         if self.options.get("state") == "absent":
             return None
+        if self.options.get("log_sources") and not self.encryption_managed:
+            self._check_current_encryption()
         removed = []
         if self.options.get("deny_insecure_transport") is False:
             removed.append(DENY_INSECURE_TRANSPORT_SID)
         if self.options.get("deny_outdated_tls") is False:
             removed.append(DENY_OUTDATED_TLS_SID)
+        if self.options.get("deny_other_encryption") is False:
+            removed.append(DENY_OTHER_ENCRYPTION_SID)
+        if self.options.get("deletion_protection") is False:
+            removed.append(DENY_DELETION_SID)
+        if "read_principals" in self.options and not self.options.get("read_principals"):
+            removed.append(READ_ACCESS_SID)
+        if "read_organization_id" in self.options and not self.options.get("read_organization_id"):
+            removed.append(READ_ACCESS_ORGANIZATION_SID)
         document = merge_statements(
             current, self.managed_statements(), removed, bool(self.options.get("purge_statements"))
         )
@@ -120,7 +223,42 @@ class PolicyConcern(Concern):
         if desired is None:
             self.ctx.call("s3", "DeleteBucketPolicy", "delete the bucket policy", Bucket=self.bucket)
             return
-        self.ctx.call("s3", "PutBucketPolicy", "put the bucket policy", Bucket=self.bucket, Policy=json.dumps(desired))
+        if self.ctx.absent:
+            self.ctx.call(
+                "s3", "PutBucketPolicy", "put the bucket policy", Bucket=self.bucket, Policy=json.dumps(desired)
+            )
+            return
+        # S3 has no conditional write for policies, so another run (another bucket sharing this
+        # access-log target) may write between our read and our write. Narrow that window: merge
+        # into a fresh read right before writing, and check afterwards that our statements stayed.
+        managed = self.managed_statements()
+        for _attempt in range(CONCURRENT_WRITE_ATTEMPTS):
+            fresh = self._read()
+            if not documents_equal(fresh, current, self.ctx.aws.partition):
+                desired = self.desired(fresh) or desired
+            self.ctx.call(
+                "s3", "PutBucketPolicy", "put the bucket policy", Bucket=self.bucket, Policy=json.dumps(desired)
+            )
+            written = self._read()
+            if self._contains(written, managed):
+                return
+            current = written
+        raise AwsApiError(
+            f"Failed to keep the managed statements in the policy of bucket {self.bucket}: another writer replaced "
+            f"the policy {CONCURRENT_WRITE_ATTEMPTS} times in a row. Run the task again once the other writers are done.",
+            operation="PutBucketPolicy",
+            error_code="ConcurrentModification",
+            bucket=self.bucket,
+        )
+
+    def _contains(self, document: Optional[Dict[str, Any]], statements: List[Dict[str, Any]]) -> bool:
+        present = {item.get("Sid"): item for item in (document or {}).get("Statement", []) if isinstance(item, dict)}
+        partition = self.ctx.aws.partition
+        return all(
+            statement["Sid"] in present
+            and normalize_statement(present[statement["Sid"]], partition) == normalize_statement(statement, partition)
+            for statement in statements
+        )
 
     def view(self, state: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
         return None if state is None else {"document": state}

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import re
@@ -131,6 +132,82 @@ def deny_outdated_tls_statement(bucket_arn: str, minimum_version: str) -> Dict[s
     }
 
 
+DENY_OTHER_ENCRYPTION_SID = "LogsafeDenyOtherEncryption"
+DENY_DELETION_SID = "LogsafeDenyDeletion"
+READ_ACCESS_SID = "LogsafeReadAccess"
+READ_ACCESS_ORGANIZATION_SID = "LogsafeReadAccessOrganization"
+# Actions that destroy logs or weaken the bucket's protection; deletion protection denies them.
+PROTECTED_ACTIONS = [
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutLifecycleConfiguration",
+    "s3:DeleteBucket",
+]
+READ_ACTIONS = ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"]
+
+
+def deny_other_encryption_statement(bucket_arn: str, sse_algorithm: str, kms_key_arn: Optional[str]) -> Dict[str, Any]:
+    """Build the statement that denies uploads asking for other encryption than the bucket's default.
+
+    Uploads without encryption headers pass: S3 applies the default encryption
+    to them, and the log delivery services send no such headers.
+    """
+    condition: Dict[str, Any] = {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": sse_algorithm}}
+    if kms_key_arn:
+        condition["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption-aws-kms-key-id"] = kms_key_arn
+    return {
+        "Sid": DENY_OTHER_ENCRYPTION_SID,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"{bucket_arn}/*",
+        "Condition": condition,
+    }
+
+
+def deny_deletion_statement(bucket_arn: str, break_glass_role_arns: List[str]) -> Dict[str, Any]:
+    """Build the statement that denies deleting logs and weakening the bucket to everyone but break-glass roles."""
+    return {
+        "Sid": DENY_DELETION_SID,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": list(PROTECTED_ACTIONS),
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": list(break_glass_role_arns)}},
+    }
+
+
+def read_access_statements(
+    bucket_arn: str, principals: List[str], organization_id: Optional[str]
+) -> List[Dict[str, Any]]:
+    """Build the statements that let named principals, or a whole organization, read the logs."""
+    statements = []
+    if principals:
+        statements.append(
+            {
+                "Sid": READ_ACCESS_SID,
+                "Effect": "Allow",
+                "Principal": {"AWS": list(principals)},
+                "Action": list(READ_ACTIONS),
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            }
+        )
+    if organization_id:
+        statements.append(
+            {
+                "Sid": READ_ACCESS_ORGANIZATION_SID,
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": list(READ_ACTIONS),
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization_id}},
+            }
+        )
+    return statements
+
+
 def s3_access_logs_sid(source_bucket: str) -> str:
     """Return the stable Sid of the delivery statement for one source bucket."""
     readable = re.sub(r"[^A-Za-z0-9]", "", source_bucket.title())
@@ -222,8 +299,9 @@ def merge_statements(
 def denies_insecure_transport(document: Optional[Dict[str, Any]], bucket_arn: str) -> bool:
     """Tell whether a policy denies requests without TLS for everyone, on the bucket and on its objects."""
     covered = set()
+    partition = bucket_arn.split(":")[1] if bucket_arn.startswith("arn:") else "aws"
     for statement in _as_list((document or {}).get("Statement")):
-        normalized = normalize_statement(statement)
+        normalized = normalize_statement(statement, partition)
         if normalized.get("Effect") != "Deny" or normalized.get("Principal") != {"AWS": ["*"]}:
             continue
         actions = normalized.get("Action", [])
@@ -239,3 +317,42 @@ def denies_insecure_transport(document: Optional[Dict[str, Any]], bucket_arn: st
 def policy_size(document: Dict[str, Any]) -> int:
     """Return the size in bytes of a policy as it is sent."""
     return len(json.dumps(document).encode("utf-8"))
+
+
+def grants_s3_log_delivery(
+    document: Optional[Dict[str, Any]], target_arn: str, prefix: str, source_bucket_arn: str, account_id: str
+) -> bool:
+    """Tell whether a target bucket policy lets S3 server access logging of a source write under a prefix."""
+    key_arn = f"{target_arn}/{prefix}log-object"
+    partition = target_arn.split(":")[1] if target_arn.startswith("arn:") else "aws"
+    for statement in _as_list((document or {}).get("Statement")):
+        normalized = normalize_statement(statement, partition)
+        if normalized.get("Effect") != "Allow":
+            continue
+        if S3_LOGGING_PRINCIPAL not in (normalized.get("Principal") or {}).get("Service", []):
+            continue
+        if not {"s3:PutObject", "s3:*", "*"} & set(normalized.get("Action", [])):
+            continue
+        if not any(fnmatch.fnmatchcase(key_arn, resource) for resource in normalized.get("Resource", [])):
+            continue
+        conditions = normalized.get("Condition", {})
+        source_arns = [
+            value
+            for block in conditions.values()
+            for key, values in block.items()
+            if key == "aws:sourcearn"
+            for value in values
+        ]
+        accounts = [
+            value
+            for block in conditions.values()
+            for key, values in block.items()
+            if key == "aws:sourceaccount"
+            for value in values
+        ]
+        if source_arns and not any(fnmatch.fnmatchcase(source_bucket_arn, value) for value in source_arns):
+            continue
+        if accounts and account_id not in accounts:
+            continue
+        return True
+    return False

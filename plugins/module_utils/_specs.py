@@ -12,7 +12,9 @@ from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle import TRAN
 from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle_rules import (
     STORAGE_CLASSES as LIFECYCLE_STORAGE_CLASSES,
 )
+from ansible_collections.logsafe.aws.plugins.module_utils._log_sources import LOG_SOURCE_TYPES
 from ansible_collections.logsafe.aws.plugins.module_utils._logging import KEY_FORMATS
+from ansible_collections.logsafe.aws.plugins.module_utils._object_lock import OBJECT_LOCK_MODES
 from ansible_collections.logsafe.aws.plugins.module_utils._ownership import OBJECT_OWNERSHIP_CHOICES
 from ansible_collections.logsafe.aws.plugins.module_utils._policy_document import TLS_VERSIONS
 
@@ -65,16 +67,38 @@ def lifecycle_rule_options() -> Dict[str, Any]:
     )
 
 
+def log_sources_option() -> Dict[str, Any]:
+    """Return the log_sources option: AWS services that deliver logs into the bucket."""
+    return dict(
+        type="list",
+        elements="dict",
+        options=dict(
+            type=dict(type="str", required=True, choices=list(LOG_SOURCE_TYPES)),
+            prefix=dict(type="str"),
+            source_buckets=dict(type="list", elements="str"),
+            organization_id=dict(type="str"),
+            trail_names=dict(type="list", elements="str"),
+            legacy=dict(type="bool"),
+        ),
+    )
+
+
 def policy_options(access_log_sources: bool = False) -> Dict[str, Any]:
     """Return the policy options; the single-concern module also takes access_log_sources."""
     options = dict(
         deny_insecure_transport=dict(type="bool"),
         deny_outdated_tls=dict(type="bool"),
         minimum_tls_version=dict(type="str", choices=list(TLS_VERSIONS), default="1.2"),
+        deny_other_encryption=dict(type="bool"),
+        deletion_protection=dict(type="bool"),
+        break_glass_role_arns=dict(type="list", elements="str"),
+        read_principals=dict(type="list", elements="str"),
+        read_organization_id=dict(type="str"),
         statements=dict(type="list", elements="dict"),
         purge_statements=dict(type="bool", default=False),
     )
     if access_log_sources:
+        options["log_sources"] = log_sources_option()
         options["access_log_sources"] = dict(
             type="list",
             elements="dict",
@@ -87,9 +111,22 @@ def concern_group_spec() -> Dict[str, Any]:
     """Return the options of s3_logs_bucket that describe the bucket's settings (no connection, no name)."""
     return dict(
         versioning=dict(type="bool"),
+        allow_retention_decrease=dict(type="bool", default=False),
+        object_lock=dict(
+            type="dict",
+            options=dict(
+                mode=dict(type="str", required=True, choices=list(OBJECT_LOCK_MODES)),
+                days=dict(type="int"),
+                years=dict(type="int"),
+            ),
+            mutually_exclusive=[("days", "years")],
+            required_one_of=[("days", "years")],
+        ),
+        log_sources=log_sources_option(),
         tags=dict(type="dict"),
         purge_tags=dict(type="bool", default=True),
         object_ownership=dict(type="str", choices=list(OBJECT_OWNERSHIP_CHOICES)),
+        migrate_acls=dict(type="bool", default=True),
         public_access_block=dict(
             type="dict",
             options=dict(
@@ -129,6 +166,7 @@ def concern_group_spec() -> Dict[str, Any]:
                 target_prefix=dict(type="str", default=""),
                 target_object_key_format=dict(type="str", choices=list(KEY_FORMATS)),
                 manage_target=dict(type="bool", default=False),
+                grant_delivery=dict(type="bool", default=True),
                 target_lifecycle_rules=dict(type="list", elements="dict", default=[], options=lifecycle_rule_options()),
             ),
         ),

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from ansible_collections.logsafe.aws.plugins.module_utils._concern import Concern
+from ansible_collections.logsafe.aws.plugins.module_utils._errors import ValidationError
 
 
 class VersioningConcern(Concern):
-    """Versioning status; options: ``{"enabled": bool}``."""
+    """Versioning status; options: ``{"enabled": bool, "allow_retention_decrease": bool}``."""
 
     key = "versioning"
     read_operation = "GetBucketVersioning"
@@ -27,6 +28,12 @@ class VersioningConcern(Concern):
         if self.options["enabled"]:
             status = "Enabled"
         elif current["status"] == "Enabled":
+            if not self.options.get("allow_retention_decrease"):
+                raise ValidationError(
+                    f"Suspending versioning on bucket {self.bucket} would stop keeping overwritten and deleted log "
+                    "objects as noncurrent versions. Logs are evidence, so this needs allow_retention_decrease set "
+                    "to true (logs_bucket_allow_retention_decrease in the role)."
+                )
             status = "Suspended"
         else:
             # A bucket that never had versioning stays unversioned: S3 cannot go back to that state.

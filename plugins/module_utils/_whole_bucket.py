@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Mapping, Optional
@@ -12,10 +13,16 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 from ansible_collections.logsafe.aws.plugins.module_utils._aws import AwsClients
 from ansible_collections.logsafe.aws.plugins.module_utils._bucket import BucketConcern, validate_bucket_name
 from ansible_collections.logsafe.aws.plugins.module_utils._concern import BucketContext, Concern
-from ansible_collections.logsafe.aws.plugins.module_utils._encryption import EncryptionConcern
-from ansible_collections.logsafe.aws.plugins.module_utils._errors import AwsApiError, LogsafeError, ValidationError
+from ansible_collections.logsafe.aws.plugins.module_utils._encryption import EncryptionConcern, parse_kms_key
+from ansible_collections.logsafe.aws.plugins.module_utils._errors import (
+    AccessDeniedError,
+    AwsApiError,
+    LogsafeError,
+    ValidationError,
+)
 from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle import LifecycleConcern
 from ansible_collections.logsafe.aws.plugins.module_utils._logging import LoggingConcern
+from ansible_collections.logsafe.aws.plugins.module_utils._object_lock import ObjectLockConcern, retention_days
 from ansible_collections.logsafe.aws.plugins.module_utils._ownership import OwnershipControlsConcern
 from ansible_collections.logsafe.aws.plugins.module_utils._policy import PolicyConcern
 from ansible_collections.logsafe.aws.plugins.module_utils._public_access_block import PublicAccessBlockConcern
@@ -32,6 +39,7 @@ WRITE_ORDER = (
     "ownership_controls",
     "encryption",
     "versioning",
+    "object_lock",
     "tags",
     "lifecycle",
     "logging",
@@ -44,6 +52,7 @@ CONCERN_CLASSES = {
     "ownership_controls": OwnershipControlsConcern,
     "encryption": EncryptionConcern,
     "versioning": VersioningConcern,
+    "object_lock": ObjectLockConcern,
     "tags": TagsConcern,
     "lifecycle": LifecycleConcern,
     "logging": LoggingConcern,
@@ -168,15 +177,27 @@ class BucketPlan:
 def source_bucket_options(params: Dict[str, Any]) -> Dict[str, Optional[Dict[str, Any]]]:
     """Map the options of s3_logs_bucket (or the expect option of s3_logs_bucket_info) to concern options."""
     options: Dict[str, Optional[Dict[str, Any]]] = {"bucket": {}}
+    allow_decrease = bool(params.get("allow_retention_decrease"))
     if params.get("versioning") is not None:
-        options["versioning"] = {"enabled": params["versioning"]}
+        options["versioning"] = {"enabled": params["versioning"], "allow_retention_decrease": allow_decrease}
     if params.get("tags") is not None:
         options["tags"] = {"tags": params["tags"], "purge": params.get("purge_tags", True) is not False}
     if params.get("object_ownership"):
-        options["ownership_controls"] = {"object_ownership": params["object_ownership"]}
+        options["ownership_controls"] = {
+            "object_ownership": params["object_ownership"],
+            "migrate_acls": params.get("migrate_acls", True) is not False,
+        }
     for key in ("public_access_block", "encryption", "lifecycle", "policy"):
         if params.get(key) is not None:
             options[key] = strip_none(params[key])
+    if options.get("lifecycle") is not None:
+        options["lifecycle"] = dict(options["lifecycle"] or {}, allow_retention_decrease=allow_decrease)
+    if params.get("object_lock") is not None:
+        options["object_lock"] = strip_none(params["object_lock"])
+    if params.get("log_sources"):
+        policy = dict(options.get("policy") or {})
+        policy["log_sources"] = strip_none(params["log_sources"])
+        options["policy"] = policy
     logging = params.get("access_logging")
     if logging is not None:
         options["logging"] = {
@@ -206,23 +227,54 @@ def target_bucket_options(params: Dict[str, Any]) -> Dict[str, Optional[Dict[str
         options["tags"] = {"tags": params["tags"], "purge": params.get("purge_tags", True) is not False}
     rules = logging.get("target_lifecycle_rules")
     if rules:
-        options["lifecycle"] = {"rules": strip_none(rules), "purge_rules": False}
+        options["lifecycle"] = {
+            "rules": strip_none(rules),
+            "purge_rules": False,
+            "allow_retention_decrease": bool(params.get("allow_retention_decrease")),
+        }
     return options
+
+
+def delivery_grant_options(params: Dict[str, Any]) -> Dict[str, Optional[Dict[str, Any]]]:
+    """Build the options of an access-log target that this run does not manage: only its delivery statement."""
+    logging = params["access_logging"]
+    return {
+        "policy": {"access_log_sources": [{"bucket": params["name"], "prefix": logging.get("target_prefix") or ""}]}
+    }
+
+
+def planned_encryption(options: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """Return the encryption a run applies, in the form the log-source check reads."""
+    if options is None or options.get("state") == "absent":
+        return None
+    algorithm = options.get("sse_algorithm") or "aws:kms"
+    key = options.get("kms_key") if algorithm != "AES256" else None
+    if key and parse_kms_key(key)["form"] == "aws_managed":
+        key = None
+    return {"sse_algorithm": algorithm, "kms_key": key}
 
 
 class WholeBucketRun:
     """One s3_logs_bucket run: the source bucket and, optionally, its access-log target."""
 
-    def __init__(self, aws: AwsClients, params: Dict[str, Any]) -> None:
+    def __init__(self, aws: AwsClients, params: Dict[str, Any], check_mode: bool = False) -> None:
         self.aws = aws
         self.params = params
-        self.source = BucketPlan(BucketContext(params["name"], aws), source_bucket_options(params))
+        source_options = source_bucket_options(params)
+        self.source = BucketPlan(BucketContext(params["name"], aws), source_options, check_mode=check_mode)
+        policy = self.source.concerns["policy"]
+        if "encryption" in source_options and isinstance(policy, PolicyConcern):
+            policy.encryption_managed = True
+            policy.planned_encryption = planned_encryption(source_options["encryption"])
         self.target: Optional[BucketPlan] = None
         logging = params.get("access_logging")
-        if logging and logging.get("enabled", True) is not False and logging.get("manage_target"):
+        if logging and logging.get("enabled", True) is not False:
             target = BucketContext(logging.get("target_bucket") or "", aws)
             target.name_option = "access_logging.target_bucket"
-            self.target = BucketPlan(target, target_bucket_options(params))
+            if logging.get("manage_target"):
+                self.target = BucketPlan(target, target_bucket_options(params), check_mode=check_mode)
+            elif logging.get("grant_delivery", True):
+                self.target = BucketPlan(target, delivery_grant_options(params), check_mode=check_mode)
 
     def plans(self) -> List[BucketPlan]:
         """Return the bucket plans in write order: the target first."""
@@ -233,6 +285,34 @@ class WholeBucketRun:
         check_target_option(self.params)
         for plan in self.plans():
             plan.validate()
+        self._check_object_lock()
+
+    def _check_object_lock(self) -> None:
+        lock = self.params.get("object_lock")
+        if not lock:
+            return
+        name = self.params["name"]
+        if any(source.get("type") == "s3_access_logs" for source in self.params.get("log_sources") or []):
+            raise ValidationError(
+                f"Bucket {name} cannot have an Object Lock default retention and receive S3 server access logs: S3 "
+                "does not deliver server access logs to a bucket with a default retention. Send the access logs to "
+                "another bucket, or remove object_lock."
+            )
+        retention = retention_days(lock)
+        for rule in (self.params.get("lifecycle") or {}).get("rules") or []:
+            for field, value in (
+                ("expiration", (rule.get("expiration") or {}).get("days")),
+                (
+                    "noncurrent_version_expiration",
+                    (rule.get("noncurrent_version_expiration") or {}).get("noncurrent_days"),
+                ),
+            ):
+                if value and retention and int(value) < retention:
+                    self.source.ctx.warnings.append(
+                        f"Lifecycle rule '{rule.get('id')}' of bucket {name} expires objects after {value} days in "
+                        f"{field}, before the Object Lock default retention of {retention} days ends: locked versions "
+                        "are kept until their retention ends, so they are deleted later than the rule says."
+                    )
 
     def decide(self) -> None:
         """Read and compare both buckets, concurrently."""
@@ -242,8 +322,23 @@ class WholeBucketRun:
 
     def apply(self) -> None:
         """Write what differs: the target bucket first, then the source."""
-        for plan in self.plans():
-            plan.apply()
+        if self.target is not None:
+            try:
+                self.target.apply()
+            except AccessDeniedError as error:
+                if error.operation != "PutBucketPolicy":
+                    raise
+                target_policy = self.target.concerns["policy"]
+                statements = target_policy.managed_statements() if isinstance(target_policy, PolicyConcern) else []
+                raise AccessDeniedError(
+                    f"{error.message} Access logging of bucket {self.source.name} was not enabled, because the target "
+                    f"bucket {self.target.name} would not accept the logs without this statement in its policy: "
+                    f"{json.dumps(statements, sort_keys=True)}. Add it, or let the caller put the target's policy.",
+                    operation=error.operation,
+                    error_code=error.error_code,
+                    bucket=self.target.name,
+                ) from error
+        self.source.apply()
 
     @property
     def changed(self) -> bool:
@@ -283,7 +378,7 @@ def run_whole_bucket(
     aws: AwsClients, params: Dict[str, Any], check_mode: bool, diff: bool, warn: Callable[[str], None]
 ) -> Dict[str, Any]:
     """Validate, read, decide and (unless check mode) write; raise LogsafeError with what was written on failure."""
-    run = WholeBucketRun(aws, params)
+    run = WholeBucketRun(aws, params, check_mode)
     run.validate()
     run.decide()
     for warning in run.warnings():
@@ -304,6 +399,11 @@ def check_target_option(params: Dict[str, Any]) -> None:
     if not logging or logging.get("enabled", True) is False:
         return
     target = logging.get("target_bucket")
+    if target == params["name"]:
+        raise ValidationError(
+            f"Invalid access_logging.target_bucket '{target}' for bucket {params['name']}: a bucket must not deliver "
+            "its access logs to itself, because every delivery would create another log record. Use a separate bucket."
+        )
     if not target:
         raise ValidationError(
             f"Missing access_logging.target_bucket for bucket {params['name']}: set the bucket that receives the access logs, "
@@ -318,8 +418,13 @@ def run_bucket_plan(
     check_mode: bool,
     warn: Callable[[str], None],
     name_option: str = "name",
+    before_write: Optional[Callable[[BucketPlan], None]] = None,
 ) -> BucketPlan:
-    """Run the given concerns of one bucket (the single-concern modules): validate, decide, and write unless check mode."""
+    """Run the given concerns of one bucket (the single-concern modules): validate, decide, and write unless check mode.
+
+    ``before_write`` runs after the decision and before any write, in check mode too, so that
+    a read-only precondition fails the same way in both modes.
+    """
     ctx = BucketContext(name, aws)
     ctx.name_option = name_option
     plan = BucketPlan(ctx, options, check_mode=check_mode)
@@ -330,6 +435,8 @@ def run_bucket_plan(
         plan.decide(executor)
     for warning in ctx.warnings:
         warn(warning)
+    if before_write is not None:
+        before_write(plan)
     if not check_mode:
         try:
             plan.apply()

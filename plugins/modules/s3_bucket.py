@@ -40,6 +40,12 @@ options:
       - Has no effect when O(tags) is not set.
     type: bool
     default: true
+  allow_retention_decrease:
+    description:
+      - Allow changes that make S3 delete logs sooner than now - here, suspending versioning.
+      - Without it, such a change fails before any write, saying so.
+    type: bool
+    default: false
   force:
     description:
       - With O(state=absent), delete every object version and delete marker first, then the bucket.
@@ -122,7 +128,10 @@ def run(module, aws):
     else:
         options = {"bucket": {}}
         if params["versioning"] is not None:
-            options["versioning"] = {"enabled": params["versioning"]}
+            options["versioning"] = {
+                "enabled": params["versioning"],
+                "allow_retention_decrease": params["allow_retention_decrease"],
+            }
         if params["tags"] is not None:
             options["tags"] = {"tags": params["tags"], "purge": params["purge_tags"]}
     plan = run_bucket_plan(aws, params["name"], options, module.check_mode, module.warn)
@@ -149,6 +158,7 @@ def main() -> None:
         tags=dict(type="dict"),
         purge_tags=dict(type="bool", default=True),
         force=dict(type="bool", default=False),
+        allow_retention_decrease=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module, lambda aws: run(module, aws))

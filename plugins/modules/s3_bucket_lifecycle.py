@@ -34,6 +34,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  allow_retention_decrease:
+    description:
+      - Allow changes that make S3 delete logs sooner than now - a shorter expiration or noncurrent version
+        expiration in a rule, a first expiration on a bucket that already holds objects, or suspending versioning.
+      - Without it, such a change fails before any write, naming the rule and the old and new days.
+    type: bool
+    default: false
   rule_ids:
     description: With O(state=absent), the ids of the rules to remove; other rules are kept.
     type: list
@@ -152,6 +159,7 @@ def main() -> None:
         purge_rules=dict(type="bool", default=False),
         transition_default_minimum_object_size=dict(type="str", choices=list(TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZES)),
         rule_ids=dict(type="list", elements="str"),
+        allow_retention_decrease=dict(type="bool", default=False),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,

@@ -32,6 +32,15 @@ options:
     type: str
     choices: [BucketOwnerEnforced, BucketOwnerPreferred, ObjectWriter]
     default: BucketOwnerEnforced
+  migrate_acls:
+    description:
+      - When V(BucketOwnerEnforced) is to be set on a bucket whose ACL still grants access to others (S3 rejects
+        that), first add a bucket policy statement (C(LogsafeAclMigrationS3AccessLogs)) for a grant to the S3 log
+        delivery group, then reset the ACL to owner-only, then enforce ownership. Log delivery keeps working at every
+        step, and a re-run finishes an interrupted migration. Grants to other accounts or to everyone are removed.
+      - V(false) fails before any change and lists the grants that block it.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - logsafe.aws.connection
 attributes:
@@ -45,8 +54,8 @@ attributes:
     support: full
     description: A second run with the same options changes nothing and sends no write.
 notes:
-  - S3 rejects V(BucketOwnerEnforced) on a bucket whose ACL still grants access to others (for example the
-    canned C(log-delivery-write) ACL). Grant the same access in the bucket policy and reset the ACL first.
+  - S3 rejects V(BucketOwnerEnforced) on a bucket whose ACL still grants access to others, for example the canned
+    C(log-delivery-write) ACL; O(migrate_acls) handles that.
 """
 
 EXAMPLES = r"""
@@ -62,10 +71,13 @@ name:
   type: str
   sample: example-logs
 ownership_controls:
-  description: The ownership controls after the run (predicted in check mode), or V(null) when there are none.
+  description:
+    - The ownership controls after the run (predicted in check mode), or V(null) when there are none.
+    - C(acl_grants) lists the ACL grants to others than the owner, when the module read the ACL (only when it is
+      about to enforce ownership), else V(null).
   returned: always
   type: dict
-  sample: {object_ownership: BucketOwnerEnforced}
+  sample: {object_ownership: BucketOwnerEnforced, acl_grants: []}
 retries:
   description: Number of requests that were retried.
   returned: always
@@ -83,7 +95,7 @@ from ansible_collections.logsafe.aws.plugins.module_utils._whole_bucket import r
 
 def run(module, aws):
     params = module.params
-    options = {"state": params["state"], "object_ownership": params["object_ownership"]}
+    options = {key: params[key] for key in ("state", "object_ownership", "migrate_acls")}
     plan = run_bucket_plan(aws, params["name"], {"ownership_controls": options}, module.check_mode, module.warn)
     return single_concern_result(plan, "ownership_controls", module._diff)
 
@@ -94,6 +106,7 @@ def main() -> None:
         name=dict(type="str", required=True, aliases=["bucket"]),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         object_ownership=dict(type="str", choices=list(OBJECT_OWNERSHIP_CHOICES), default="BucketOwnerEnforced"),
+        migrate_acls=dict(type="bool", default=True),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module, lambda aws: run(module, aws))

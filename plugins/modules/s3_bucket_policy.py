@@ -51,6 +51,35 @@ options:
     type: str
     choices: ["1.2", "1.3"]
     default: "1.2"
+  deny_other_encryption:
+    description:
+      - V(true) adds the C(LogsafeDenyOtherEncryption) statement, which denies uploads that ask for another encryption
+        algorithm or another KMS key than the bucket's default encryption. Uploads without encryption headers, such as
+        the ones of the log delivery services, get the default encryption and pass. V(false) removes it.
+    type: bool
+  deletion_protection:
+    description:
+      - V(true) adds the C(LogsafeDenyDeletion) statement, which denies deleting objects and object versions, changing
+        or deleting the bucket policy, changing the lifecycle configuration and deleting the bucket to every principal
+        except those in O(break_glass_role_arns). V(false) removes it.
+      - Later runs of this collection can change the policy and lifecycle only as one of those roles, so include the
+        role that runs it. The account root user can always delete a bucket policy that locks everyone out.
+    type: bool
+  break_glass_role_arns:
+    description: Role ARNs (wildcards allowed) that deletion protection does not apply to. Required with it.
+    type: list
+    elements: str
+  read_principals:
+    description:
+      - Principals (account ids, account root, role or user ARNs, in other accounts too) that may read the logs, for
+        example a SIEM's ingestion role. Adds C(LogsafeReadAccess); an empty list removes it.
+    type: list
+    elements: str
+  read_organization_id:
+    description:
+      - AWS Organizations id (V(o-...)) whose principals may read the logs, with C(aws:PrincipalOrgID). Adds
+        C(LogsafeReadAccessOrganization); an empty string removes it.
+    type: str
   access_log_sources:
     description:
       - Source buckets whose S3 server access logs this bucket receives. Each adds a statement that lets
@@ -79,6 +108,7 @@ options:
     default: false
 extends_documentation_fragment:
   - logsafe.aws.connection
+  - logsafe.aws.log_sources
 attributes:
   check_mode:
     support: full

@@ -17,9 +17,9 @@ description:
     enabled (O(access_logging.manage_target)).
   - Every option is validated before the first request. Then every managed setting is read (concurrently),
     compared with the options, and only the settings that differ are written, in this order - bucket,
-    public access block, policy, ownership controls, encryption, versioning, tags, lifecycle, logging.
+    public access block, policy, ownership controls, encryption, versioning, Object Lock, tags, lifecycle, logging.
   - An option left out means the setting is not managed - it is neither read nor changed.
-  - The role M(logsafe.aws.logs_bucket) calls this module with secure defaults.
+  - The role C(logsafe.aws.logs_bucket) calls this module with secure defaults.
 author:
   - logsafe.aws maintainers (@logsafe)
 options:
@@ -39,6 +39,35 @@ options:
       - V(true) enables versioning. V(false) suspends it, but only on a bucket where it was ever enabled,
         because S3 cannot return a bucket to the unversioned state.
     type: bool
+  allow_retention_decrease:
+    description:
+      - Allow changes that make S3 delete logs sooner than now - a shorter expiration or noncurrent version
+        expiration in a rule, a first expiration on a bucket that already holds objects, or suspending versioning.
+      - Without it, such a change fails before any write, naming the rule and the old and new days.
+    type: bool
+    default: false
+  object_lock:
+    description:
+      - S3 Object Lock with a default retention, which keeps every new object version immutable for that period.
+      - Object Lock is switched on when the module creates the bucket. For an existing bucket without it the module
+        changes nothing and fails, because Object Lock can never be switched off again.
+      - S3 does not deliver server access logs to a bucket with a default retention, so a C(s3_access_logs) log
+        source is rejected with it. A lifecycle expiration shorter than the retention gets a warning.
+    type: dict
+    suboptions:
+      mode:
+        description:
+          - V(GOVERNANCE) lets users with C(s3:BypassGovernanceRetention) remove the lock; V(COMPLIANCE) lets nobody,
+            not even the root user, until the retention ends.
+        type: str
+        required: true
+        choices: [GOVERNANCE, COMPLIANCE]
+      days:
+        description: Default retention in days. Give O(object_lock.days) or O(object_lock.years).
+        type: int
+      years:
+        description: Default retention in years.
+        type: int
   tags:
     description:
       - Tags of the bucket (and of the access-log target bucket when it is managed).
@@ -56,6 +85,15 @@ options:
       - Object ownership setting. V(BucketOwnerEnforced) disables ACLs, so that the bucket owner owns every object.
     type: str
     choices: [BucketOwnerEnforced, BucketOwnerPreferred, ObjectWriter]
+  migrate_acls:
+    description:
+      - When V(BucketOwnerEnforced) is to be set on a bucket whose ACL still grants access to others (S3 rejects
+        that), first add a bucket policy statement (C(LogsafeAclMigrationS3AccessLogs)) for a grant to the S3 log
+        delivery group, then reset the ACL to owner-only, then enforce ownership. Log delivery keeps working at every
+        step, and a re-run finishes an interrupted migration. Grants to other accounts or to everyone are removed.
+      - V(false) fails before any change and lists the grants that block it.
+    type: bool
+    default: true
   public_access_block:
     description:
       - The bucket-level public access block. Each flag is V(true) unless set otherwise.
@@ -124,6 +162,35 @@ options:
         type: str
         choices: ["1.2", "1.3"]
         default: "1.2"
+      deny_other_encryption:
+        description:
+          - V(true) adds the C(LogsafeDenyOtherEncryption) statement, which denies uploads that ask for another encryption
+            algorithm or another KMS key than the bucket's default encryption. Uploads without encryption headers, such as
+            the ones of the log delivery services, get the default encryption and pass. V(false) removes it.
+        type: bool
+      deletion_protection:
+        description:
+          - V(true) adds the C(LogsafeDenyDeletion) statement, which denies deleting objects and object versions, changing
+            or deleting the bucket policy, changing the lifecycle configuration and deleting the bucket to every principal
+            except those in O(policy.break_glass_role_arns). V(false) removes it.
+          - Later runs of this collection can change the policy and lifecycle only as one of those roles, so include the
+            role that runs it. The account root user can always delete a bucket policy that locks everyone out.
+        type: bool
+      break_glass_role_arns:
+        description: Role ARNs (wildcards allowed) that deletion protection does not apply to. Required with it.
+        type: list
+        elements: str
+      read_principals:
+        description:
+          - Principals (account ids, account root, role or user ARNs, in other accounts too) that may read the logs, for
+            example a SIEM's ingestion role. Adds C(LogsafeReadAccess); an empty list removes it.
+        type: list
+        elements: str
+      read_organization_id:
+        description:
+          - AWS Organizations id (V(o-...)) whose principals may read the logs, with C(aws:PrincipalOrgID). Adds
+            C(LogsafeReadAccessOrganization); an empty string removes it.
+        type: str
       statements:
         description:
           - Further statements, as policy statement dicts. Each needs a unique C(Sid) of letters and digits, not
@@ -139,6 +206,7 @@ extends_documentation_fragment:
   - logsafe.aws.connection
   - logsafe.aws.lifecycle
   - logsafe.aws.lifecycle.access_logging
+  - logsafe.aws.log_sources
 attributes:
   check_mode:
     support: full
@@ -220,7 +288,7 @@ region:
 concerns:
   description:
     - One entry per setting - C(bucket), C(public_access_block), C(policy), C(ownership_controls), C(encryption),
-      C(versioning), C(tags), C(lifecycle), C(logging). Every key is always present.
+      C(versioning), C(object_lock), C(tags), C(lifecycle), C(logging). Every key is always present.
     - Each entry has C(managed) (the options ask for it), C(changed), and C(state), the state after the run
       (in check mode, the predicted state; V(null) for a setting that is not managed or not configured).
   returned: always

@@ -39,10 +39,17 @@ def stub_no_such_bucket(stubbed_aws):
     )
 
 
+def new_bucket_context(stubbed_aws):
+    """Return the context of a bucket created in this run, whose policy write is a single PutBucketPolicy."""
+    ctx = stubbed_aws.context()
+    ctx.absent = True
+    return ctx
+
+
 def test_call_retries_operation_aborted(stubbed_aws):
     stub_operation_aborted(stubbed_aws)
     stubbed_aws.s3.add_response("put_bucket_policy", {}, PUT_POLICY_PARAMS)
-    concern = PolicyConcern(stubbed_aws.context(), {"deny_insecure_transport": True})
+    concern = PolicyConcern(new_bucket_context(stubbed_aws), {"deny_insecure_transport": True})
 
     concern.write(None, POLICY)
 
@@ -54,7 +61,7 @@ def test_call_retries_operation_aborted(stubbed_aws):
 def test_call_operation_aborted_bounded(stubbed_aws):
     for _attempt in range(OWN_RETRY_ATTEMPTS):
         stub_operation_aborted(stubbed_aws)
-    concern = PolicyConcern(stubbed_aws.context(), {"deny_insecure_transport": True})
+    concern = PolicyConcern(new_bucket_context(stubbed_aws), {"deny_insecure_transport": True})
 
     with pytest.raises(AwsApiError) as raised:
         concern.write(None, POLICY)
@@ -72,7 +79,7 @@ def test_call_operation_aborted_bounded(stubbed_aws):
 def test_call_backoff_delays_bounded(stubbed_aws):
     for _attempt in range(OWN_RETRY_ATTEMPTS):
         stub_operation_aborted(stubbed_aws)
-    concern = PolicyConcern(stubbed_aws.context(), {"deny_insecure_transport": True})
+    concern = PolicyConcern(new_bucket_context(stubbed_aws), {"deny_insecure_transport": True})
 
     with pytest.raises(AwsApiError):
         concern.write(None, POLICY)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.logsafe.aws.plugins.module_utils._errors import ValidationError
+
 from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle import LifecycleConcern
 
 BUCKET = "example-logs"
@@ -150,6 +152,8 @@ def test_lifecycle_no_configuration_read(stubbed_aws):
         http_status_code=404,
         expected_params={"Bucket": BUCKET},
     )
+    # A first expiration on a bucket that already exists is allowed only while it holds no objects.
+    stubbed_aws.s3.add_response("list_object_versions", {}, {"Bucket": BUCKET, "MaxKeys": 1})
     stub_write(stubbed_aws, [EXPIRE_LOGS], None)
     options = {"rules": [{"id": "expire-logs", "filter": {"prefix": "logs/"}, "expiration": {"days": 365}}]}
     concern = LifecycleConcern(stubbed_aws.context(), options)
@@ -158,6 +162,62 @@ def test_lifecycle_no_configuration_read(stubbed_aws):
 
     assert changed is True
     assert current is None
+    stubbed_aws.assert_no_pending_responses()
+
+
+def stub_no_configuration(stubbed_aws):
+    stubbed_aws.s3.add_client_error(
+        "get_bucket_lifecycle_configuration",
+        service_error_code="NoSuchLifecycleConfiguration",
+        service_message="The lifecycle configuration does not exist",
+        http_status_code=404,
+        expected_params={"Bucket": BUCKET},
+    )
+
+
+def test_lifecycle_first_expiration_on_objects_rejected(stubbed_aws):
+    stub_no_configuration(stubbed_aws)
+    versions = {"Versions": [{"Key": "app/1.log", "VersionId": "v1", "IsLatest": True}]}
+    stubbed_aws.s3.add_response("list_object_versions", versions, {"Bucket": BUCKET, "MaxKeys": 1})
+    options = {"rules": [{"id": "expire-logs", "expiration": {"days": 365}}]}
+    concern = LifecycleConcern(stubbed_aws.context(), options)
+
+    with pytest.raises(ValidationError) as raised:
+        stubbed_aws.run(concern)
+
+    assert "'expire-logs'" in str(raised.value)
+    assert "already holds objects" in str(raised.value)
+    assert "allow_retention_decrease" in str(raised.value)
+    stubbed_aws.assert_no_pending_responses()
+
+
+def test_lifecycle_shorter_expiration_rejected(stubbed_aws):
+    stub_read(stubbed_aws, [EXPIRE_LOGS], None)
+    options = {"rules": [{"id": "expire-logs", "filter": {"prefix": "logs/"}, "expiration": {"days": 30}}]}
+    concern = LifecycleConcern(stubbed_aws.context(), options)
+
+    with pytest.raises(ValidationError) as raised:
+        stubbed_aws.run(concern)
+
+    assert "'expire-logs'" in str(raised.value)
+    assert "365" in str(raised.value)
+    assert "30" in str(raised.value)
+    stubbed_aws.assert_no_pending_responses()
+
+
+def test_lifecycle_shorter_expiration_allowed(stubbed_aws):
+    shorter = dict(EXPIRE_LOGS, Expiration={"Days": 30})
+    stub_read(stubbed_aws, [EXPIRE_LOGS], None)
+    stub_write(stubbed_aws, [shorter], None)
+    options = {
+        "rules": [{"id": "expire-logs", "filter": {"prefix": "logs/"}, "expiration": {"days": 30}}],
+        "allow_retention_decrease": True,
+    }
+    concern = LifecycleConcern(stubbed_aws.context(), options)
+
+    changed, _current, _desired = stubbed_aws.run(concern)
+
+    assert changed is True
     stubbed_aws.assert_no_pending_responses()
 
 

@@ -7,9 +7,10 @@ import json
 import pytest
 from botocore.stub import ANY
 
-from ansible_collections.logsafe.aws.plugins.module_utils._errors import ValidationError
-from ansible_collections.logsafe.aws.plugins.module_utils._policy import PolicyConcern
+from ansible_collections.logsafe.aws.plugins.module_utils._errors import AwsApiError, ValidationError
+from ansible_collections.logsafe.aws.plugins.module_utils._policy import CONCURRENT_WRITE_ATTEMPTS, PolicyConcern
 from ansible_collections.logsafe.aws.plugins.module_utils._policy_document import (
+    deny_outdated_tls_statement,
     DENY_INSECURE_TRANSPORT_SID,
     DENY_OUTDATED_TLS_SID,
     documents_equal,
@@ -119,7 +120,10 @@ def test_policy_reordered_read_back(stubbed_aws):
 def test_policy_missing_deny_statement(stubbed_aws):
     without_deny = dict(STORED_POLICY, Statement=STORED_POLICY["Statement"][1:])
     stub_read(stubbed_aws, without_deny)
+    # The write re-reads the policy right before PutBucketPolicy, and reads it back afterwards.
+    stub_read(stubbed_aws, without_deny)
     stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(STORED_POLICY)})
+    stub_read(stubbed_aws, STORED_POLICY)
     concern = PolicyConcern(stubbed_aws.context(BUCKET), OPTIONS)
 
     changed, _current, _desired = stubbed_aws.run(concern)
@@ -130,7 +134,9 @@ def test_policy_missing_deny_statement(stubbed_aws):
 
 def test_policy_first_write_allow_first(stubbed_aws):
     stub_no_policy(stubbed_aws)
+    stub_no_policy(stubbed_aws)
     stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(STORED_POLICY)})
+    stub_read(stubbed_aws, STORED_POLICY)
     concern = PolicyConcern(stubbed_aws.context(BUCKET), OPTIONS)
 
     changed, current, desired = stubbed_aws.run(concern)
@@ -179,7 +185,10 @@ def test_policy_outdated_tls_read_back(stubbed_aws):
 
 def test_policy_outdated_tls_new_version(stubbed_aws):
     stub_no_policy(stubbed_aws)
+    stub_no_policy(stubbed_aws)
     stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": ANY})
+    written = {"Version": "2012-10-17", "Statement": [deny_outdated_tls_statement(f"arn:aws:s3:::{BUCKET}", "1.3")]}
+    stub_read(stubbed_aws, written)
     concern = PolicyConcern(stubbed_aws.context(BUCKET), {"deny_outdated_tls": True, "minimum_tls_version": "1.3"})
 
     changed, _current, desired = stubbed_aws.run(concern)
@@ -232,3 +241,65 @@ def test_policy_validate_duplicate_source(stubbed_aws):
         concern.validate()
 
     assert SOURCE in str(raised.value)
+
+
+# Concurrent writers
+
+
+OTHER_SOURCE_STATEMENT = {
+    "Sid": "OtherWriterStatement",
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+    "Action": "s3:GetObject",
+    "Resource": f"arn:aws:s3:::{BUCKET}/*",
+}
+
+
+def test_policy_write_merges_concurrent_change(stubbed_aws):
+    without_deny = dict(STORED_POLICY, Statement=STORED_POLICY["Statement"][:-1])
+    changed_meanwhile = dict(without_deny, Statement=[*without_deny["Statement"], OTHER_SOURCE_STATEMENT])
+    merged = dict(STORED_POLICY, Statement=[*STORED_POLICY["Statement"], OTHER_SOURCE_STATEMENT])
+    stub_read(stubbed_aws, without_deny)
+    stub_read(stubbed_aws, changed_meanwhile)
+    stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(merged)})
+    stub_read(stubbed_aws, merged)
+    concern = PolicyConcern(stubbed_aws.context(BUCKET), OPTIONS)
+
+    changed, _current, _desired = stubbed_aws.run(concern)
+
+    assert changed is True
+    stubbed_aws.assert_no_pending_responses()
+
+
+def test_policy_write_repeats_when_overwritten(stubbed_aws):
+    without_deny = dict(STORED_POLICY, Statement=STORED_POLICY["Statement"][:-1])
+    stub_read(stubbed_aws, without_deny)
+    stub_read(stubbed_aws, without_deny)
+    stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(STORED_POLICY)})
+    stub_read(stubbed_aws, without_deny)
+    stub_read(stubbed_aws, without_deny)
+    stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(STORED_POLICY)})
+    stub_read(stubbed_aws, STORED_POLICY)
+    concern = PolicyConcern(stubbed_aws.context(BUCKET), OPTIONS)
+
+    changed, _current, _desired = stubbed_aws.run(concern)
+
+    assert changed is True
+    stubbed_aws.assert_no_pending_responses()
+
+
+def test_policy_write_gives_up_after_attempts(stubbed_aws):
+    without_deny = dict(STORED_POLICY, Statement=STORED_POLICY["Statement"][:-1])
+    stub_read(stubbed_aws, without_deny)
+    for _attempt in range(CONCURRENT_WRITE_ATTEMPTS):
+        stub_read(stubbed_aws, without_deny)
+        stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(STORED_POLICY)})
+        stub_read(stubbed_aws, without_deny)
+    concern = PolicyConcern(stubbed_aws.context(BUCKET), OPTIONS)
+
+    with pytest.raises(AwsApiError) as raised:
+        stubbed_aws.run(concern)
+
+    assert BUCKET in str(raised.value)
+    assert raised.value.error_code == "ConcurrentModification"
+    stubbed_aws.assert_no_pending_responses()

@@ -117,7 +117,6 @@ def test_tags_validate_rejects(stubbed_aws, tags, fragment):
 
 VERSIONING_CASES = [
     pytest.param({}, False, None, id="false-on-never-versioned"),
-    pytest.param({"Status": "Enabled"}, False, "Suspended", id="false-on-enabled"),
     pytest.param({"Status": "Suspended"}, False, None, id="false-on-suspended"),
     pytest.param({}, True, "Enabled", id="true-on-never-versioned"),
     pytest.param({"Status": "Suspended"}, True, "Enabled", id="true-on-suspended"),
@@ -137,4 +136,28 @@ def test_versioning(stubbed_aws, read, enabled, written_status):
     changed, _current, _desired = stubbed_aws.run(concern)
 
     assert changed is (written_status is not None)
+    stubbed_aws.assert_no_pending_responses()
+
+
+def test_versioning_suspend_needs_allow(stubbed_aws):
+    stubbed_aws.s3.add_response("get_bucket_versioning", {"Status": "Enabled"}, {"Bucket": BUCKET})
+    concern = VersioningConcern(stubbed_aws.context(), {"enabled": False})
+
+    with pytest.raises(ValidationError) as raised:
+        stubbed_aws.run(concern)
+
+    assert BUCKET in str(raised.value)
+    assert "allow_retention_decrease" in str(raised.value)
+
+
+def test_versioning_suspend_allowed(stubbed_aws):
+    stubbed_aws.s3.add_response("get_bucket_versioning", {"Status": "Enabled"}, {"Bucket": BUCKET})
+    stubbed_aws.s3.add_response(
+        "put_bucket_versioning", {}, {"Bucket": BUCKET, "VersioningConfiguration": {"Status": "Suspended"}}
+    )
+    concern = VersioningConcern(stubbed_aws.context(), {"enabled": False, "allow_retention_decrease": True})
+
+    changed, _current, _desired = stubbed_aws.run(concern)
+
+    assert changed is True
     stubbed_aws.assert_no_pending_responses()

@@ -99,8 +99,18 @@ def test_source_options_unset_costs_nothing(stubbed_aws):
 
 
 SOURCE_OPTION_CASES = [
-    pytest.param({"versioning": False}, "versioning", {"enabled": False}, id="versioning-false"),
-    pytest.param({"versioning": True}, "versioning", {"enabled": True}, id="versioning-true"),
+    pytest.param(
+        {"versioning": False}, "versioning", {"enabled": False, "allow_retention_decrease": False}, id="versioning-false"
+    ),
+    pytest.param(
+        {"versioning": True}, "versioning", {"enabled": True, "allow_retention_decrease": False}, id="versioning-true"
+    ),
+    pytest.param(
+        {"versioning": False, "allow_retention_decrease": True},
+        "versioning",
+        {"enabled": False, "allow_retention_decrease": True},
+        id="versioning-allow-decrease",
+    ),
     pytest.param({"tags": {"team": "security"}}, "tags", {"tags": {"team": "security"}, "purge": True}, id="tags"),
     pytest.param(
         {"tags": {"team": "security"}, "purge_tags": False},
@@ -112,7 +122,7 @@ SOURCE_OPTION_CASES = [
     pytest.param(
         {"object_ownership": "BucketOwnerEnforced"},
         "ownership_controls",
-        {"object_ownership": "BucketOwnerEnforced"},
+        {"object_ownership": "BucketOwnerEnforced", "migrate_acls": True},
         id="object-ownership",
     ),
     pytest.param(
@@ -142,7 +152,7 @@ SOURCE_OPTION_CASES = [
             }
         },
         "lifecycle",
-        {"rules": [{"id": "expire", "expiration": {"days": 30}}], "purge_rules": False},
+        {"rules": [{"id": "expire", "expiration": {"days": 30}}], "purge_rules": False, "allow_retention_decrease": False},
         id="lifecycle",
     ),
     pytest.param(
@@ -270,7 +280,11 @@ def test_target_options_lifecycle_rules():
 
     options = target_bucket_options(target_params(target_lifecycle_rules=rules))
 
-    assert options["lifecycle"] == {"rules": [{"id": "expire-access-logs", "expiration": {"days": 90}}], "purge_rules": False}
+    assert options["lifecycle"] == {
+        "rules": [{"id": "expire-access-logs", "expiration": {"days": 90}}],
+        "purge_rules": False,
+        "allow_retention_decrease": False,
+    }
 
 
 # WholeBucketRun
@@ -282,8 +296,17 @@ def test_run_target_written_first(stubbed_aws):
     assert [plan.name for plan in run.plans()] == [TARGET, SOURCE]
 
 
-def test_run_no_target_unless_managed(stubbed_aws):
+def test_run_unmanaged_target_gets_delivery_only(stubbed_aws):
     run = WholeBucketRun(stubbed_aws.clients, module_params(access_logging=access_logging()))
+
+    plans = run.plans()
+    assert [plan.name for plan in plans][1:] == [SOURCE]
+    assert [concern.key for concern in plans[0].managed()] == ["policy"]
+    assert plans[0].concerns["policy"].options["access_log_sources"][0]["bucket"] == SOURCE
+
+
+def test_run_no_target_without_grant_delivery(stubbed_aws):
+    run = WholeBucketRun(stubbed_aws.clients, module_params(access_logging=access_logging(grant_delivery=False)))
 
     assert [plan.name for plan in run.plans()] == [SOURCE]
 
