@@ -13,13 +13,19 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.logsafe.aws.plugins.module_utils._aws import AwsClients
 from ansible_collections.logsafe.aws.plugins.module_utils._concern import BucketContext, Concern
 from ansible_collections.logsafe.aws.plugins.module_utils._encryption import AWS_MANAGED_ALIAS
-from ansible_collections.logsafe.aws.plugins.module_utils._errors import AccessDeniedError, AwsApiError, ValidationError
+from ansible_collections.logsafe.aws.plugins.module_utils._errors import (
+    AccessDeniedError,
+    AwsApiError,
+    LogsafeError,
+    ValidationError,
+)
 from ansible_collections.logsafe.aws.plugins.module_utils._policy_document import denies_insecure_transport
 from ansible_collections.logsafe.aws.plugins.module_utils._specs import concern_group_spec
 from ansible_collections.logsafe.aws.plugins.module_utils._whole_bucket import (
     CONCERN_CLASSES,
     MAX_READ_WORKERS,
     source_bucket_options,
+    strip_none,
 )
 
 # Concerns reported by the info module, and the result key of each.
@@ -42,20 +48,34 @@ def validate_expect(expect: Optional[Dict[str, Any]], bucket: str) -> Optional[D
     spec = concern_group_spec()
     spec["access_logging"]["options"].pop("manage_target")
     spec["access_logging"]["options"].pop("target_lifecycle_rules")
-    result = ArgumentSpecValidator(spec).validate(expect)
+    # Unset suboptions arrive as None, which the validator rejects for options with choices.
+    result = ArgumentSpecValidator(spec).validate(strip_none(expect))
     if result.error_messages:
         raise ValidationError(f"Invalid expect option for bucket {bucket}: {'; '.join(result.error_messages)}.")
     return result.validated_parameters
 
 
 class BucketInfo:
-    """Reads one bucket's concerns; a denied read becomes a read error of that concern, and the others still run."""
+    """Reads one bucket's concerns; a denied read becomes a read error of that concern, and the others still run.
 
-    def __init__(self, aws: AwsClients, name: str, expect: Optional[Dict[str, Any]]) -> None:
+    With ``tolerate_errors`` (the audit), any failed read becomes a read error,
+    not only a denied one, so that one broken setting does not stop the others.
+    """
+
+    def __init__(
+        self, aws: AwsClients, name: str, expect: Optional[Dict[str, Any]], tolerate_errors: bool = False
+    ) -> None:
         self.aws = aws
         self.ctx = BucketContext(name, aws)
         self.expect = validate_expect(expect, name)
-        expected_options = source_bucket_options(dict(self.expect, name=name)) if self.expect is not None else {}
+        self.tolerate_errors = tolerate_errors
+        # The guard against shortening retention protects writes; a comparison only reads, so a bucket that
+        # keeps logs longer than expected is reported as a difference like any other.
+        expected_options = (
+            source_bucket_options(dict(self.expect, name=name, allow_retention_decrease=True))
+            if self.expect is not None
+            else {}
+        )
         self.expected = {key: expected_options.get(key) for key in INFO_KEYS}
         # Readers get empty options: they only read. Comparers get the expected options.
         self.readers: Dict[str, Concern] = {key: CONCERN_CLASSES[key](self.ctx, {}) for key in INFO_KEYS}
@@ -66,21 +86,38 @@ class BucketInfo:
         }
         self.states: Dict[str, Any] = {}
         self.read_errors: Dict[str, str] = {}
+        # The exceptions behind read_errors, with the operation and error code.
+        self.read_exceptions: Dict[str, LogsafeError] = {}
+        # DescribeKey's KeyMetadata of the bucket's customer KMS key, when it was read.
+        self.key_metadata: Optional[Dict[str, Any]] = None
 
     def validate(self) -> None:
         """Validate the expected settings before any request."""
         for concern in self.comparers.values():
             concern.validate()
 
+    def _record_error(self, key: str, error: LogsafeError) -> None:
+        self.read_errors[key] = error.message
+        self.read_exceptions[key] = error
+
     def _read(self, key: str) -> None:
         try:
             self.states[key] = self.readers[key].read()
         except AccessDeniedError as error:
-            self.read_errors[key] = error.message
+            self._record_error(key, error)
+        except LogsafeError as error:
+            if not self.tolerate_errors:
+                raise
+            self._record_error(key, error)
 
-    def read(self) -> Dict[str, Any]:
-        """Read everything and return the module result."""
-        bucket_state = CONCERN_CLASSES["bucket"](self.ctx, {}).read()
+    def read_bucket(self) -> Dict[str, Any]:
+        """Send HeadBucket and return ``{"exists", "region"}``; raise AwsApiError when it fails for another reason than 404."""
+        return CONCERN_CLASSES["bucket"](self.ctx, {}).read()
+
+    def read(self, bucket_state: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """Read everything and return the module result; ``bucket_state`` is a HeadBucket result read before."""
+        if bucket_state is None:
+            bucket_state = self.read_bucket()
         result: Dict[str, Any] = {
             "name": self.ctx.name,
             "exists": bucket_state["exists"],
@@ -141,8 +178,9 @@ class BucketInfo:
                 "kms", "ListAliases", "list the aliases of the bucket's KMS key", KeyId=metadata["KeyId"]
             )
         except AwsApiError as error:
-            self.read_errors["kms_key"] = error.message
+            self._record_error("kms_key", error)
             return None
+        self.key_metadata = metadata
         return {
             "aws_managed": metadata.get("KeyManager") == "AWS",
             "arn": metadata["Arn"],
@@ -166,9 +204,11 @@ class BucketInfo:
             current = self.states[key]
             try:
                 desired = concern.desired(current)
-            except AccessDeniedError as error:
-                # Resolving an expected KMS alias needs kms:DescribeKey; without it the comparison cannot be made.
-                self.read_errors[key] = error.message
+            except LogsafeError as error:
+                # Resolving an expected KMS alias needs kms:DescribeKey, and an expected key that is missing or
+                # disabled is rejected: either way this comparison cannot be made, and the others still run.
+                if isinstance(error, AccessDeniedError):
+                    self._record_error(key, error)
                 expectations[key] = {
                     "matches": False,
                     "expected": None,

@@ -107,10 +107,12 @@ public_access_block:
   type: dict
   sample: {block_public_acls: true, ignore_public_acls: true, block_public_policy: true, restrict_public_buckets: true}
 ownership_controls:
-  description: Object ownership setting, or V(null) when none is set.
+  description:
+    - Object ownership setting, or V(null) when none is set. C(acl_grants) is V([]) with V(BucketOwnerEnforced), where
+      ACLs are disabled, and V(null) otherwise, because this module does not read the ACL.
   returned: always
   type: dict
-  sample: {object_ownership: BucketOwnerEnforced}
+  sample: {object_ownership: BucketOwnerEnforced, acl_grants: []}
 encryption:
   description:
     - Default encryption, or V(null) when none is set. C(kms_key) is the key as stored, V(null) for the AWS
