@@ -18,6 +18,7 @@ PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 PYTEST := $(VENV_PYTHON) -m pytest
 
 .PHONY: venv awscli demo test unit integration sanity lint ansible-test-tree clean distclean
+.PHONY: units ansible-lint molecule docs-lint changelog-lint changelog-release test-matrix
 
 venv: $(VENV_STAMP)
 
@@ -38,8 +39,10 @@ $(AWSCLI_STAMP): tests/requirements-awscli.txt
 demo: venv awscli
 	$(VENV_PYTHON) scripts/demo.py
 
-test: venv awscli lint sanity
-	$(PYTEST) $(PYTEST_PARALLEL) tests/unit tests/integration
+# The unit tests run under ansible-test units (make units), so pytest runs
+# only the integration tests here.
+test: venv awscli lint sanity units ansible-lint changelog-lint docs-lint molecule bench-smoke release-check
+	$(PYTEST) $(PYTEST_PARALLEL) tests/integration
 
 unit: venv
 	$(PYTEST) $(PYTEST_PARALLEL) tests/unit
@@ -58,7 +61,11 @@ GET_PIP_NAMES := get_pip_24_2.py get_pip_25_2.py
 ansible-test-tree: venv
 	rm -rf $(ANSIBLE_TEST_ROOT)
 	mkdir -p $(ANSIBLE_TEST_ROOT) $(ANSIBLE_TEST_CACHE)
-	git ls-files -co --exclude-standard -z | grep -zv '^collections/' | xargs -0 cp --parents -t $(ANSIBLE_TEST_ROOT)
+	# git ls-files also lists tracked files that were deleted or moved in the
+	# work tree but not yet committed, so only files that exist are copied.
+	git ls-files -co --exclude-standard -z | grep -zv '^collections/' \
+		| xargs -0 sh -c 'for f; do [ ! -e "$$f" ] || printf "%s\0" "$$f"; done' sh \
+		| xargs -0 cp --parents -t $(ANSIBLE_TEST_ROOT)
 	for name in $(GET_PIP_NAMES); do cp scripts/get_pip_offline.py $(ANSIBLE_TEST_CACHE)/$$name; done
 	# ansible-test lists files through git, and build/ is ignored by this repository.
 	cd $(ANSIBLE_TEST_ROOT) && git init -q && git add -A
@@ -71,10 +78,86 @@ lint: venv
 sanity: ansible-test-tree
 	cd $(ANSIBLE_TEST_ROOT) && $(CURDIR)/$(VENV)/bin/ansible-test sanity --local --python 3.11
 
+# ansible-test units runs tests/unit in the same copy, with the collection
+# loader of ansible-core. --local uses .venv, which already has the packages
+# of tests/unit/requirements.txt.
+units: ansible-test-tree
+	cd $(ANSIBLE_TEST_ROOT) && $(CURDIR)/$(VENV)/bin/ansible-test units --local --python 3.11
+
+# ansible-lint, molecule and antsibull-changelog run ansible-playbook,
+# ansible-config and ansible-doc through PATH.
+VENV_PATH := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
+
+# Settings, including the production profile and offline mode, are in .ansible-lint.
+ansible-lint: venv
+	$(VENV_PATH) $(VENV)/bin/ansible-lint
+
+# The scenarios under extensions/molecule start a moto server on 127.0.0.1
+# and give Ansible fake credentials. Variables that would add a profile, a
+# session token or another endpoint to those credentials are removed.
+MOLECULE_ENV := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN -u AWS_ENDPOINT_URL
+
+molecule: venv
+	$(MOLECULE_ENV) $(VENV_PATH) $(VENV)/bin/molecule test --all
+
+docs-lint: ansible-test-tree
+	cd $(ANSIBLE_TEST_ROOT) && $(VENV_PATH) $(CURDIR)/$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs .
+
+# The fragments, changelogs/changelog.yaml, and CHANGELOG.md as generated from it.
+changelog-lint: venv
+	$(VENV)/bin/antsibull-changelog lint
+	$(VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	mkdir -p build
+	$(VENV)/bin/antsibull-changelog generate --output build/CHANGELOG.generated.md
+	diff -u CHANGELOG.md build/CHANGELOG.generated.md || \
+		{ echo "CHANGELOG.md is not the one generated from changelogs/changelog.yaml: run antsibull-changelog generate" >&2; exit 1; }
+
+# Moves the fragments into changelogs/changelog.yaml under the version in
+# galaxy.yml and writes CHANGELOG.md. For a version that is already there,
+# it adds the new fragments and modules to it.
+changelog-release: venv
+	$(VENV_PATH) $(VENV)/bin/antsibull-changelog release
+
+# Builds the tarball in a temporary directory and checks that its MANIFEST.json,
+# galaxy.yml, COLLECTION_VERSION and the newest release in
+# changelogs/changelog.yaml have the same version, and that it holds no tests,
+# virtual environments or caches. docs/release.md has the whole procedure.
+.PHONY: release-check
+release-check: venv
+	$(VENV_PATH) $(VENV_PYTHON) scripts/release_check.py
+
+# Unit and integration tests on the oldest and newest supported ansible-core
+# and boto3/botocore, each combination in its own virtual environment under
+# .venv-matrix/. Not part of make test: it takes as long as make test does,
+# once per combination.
+test-matrix: awscli
+	$(PYTHON) scripts/test_matrix.py
+
 clean:
 	rm -rf build tests/output bench/output .pytest_cache logsafe-aws-*.tar.gz
 	find . -path ./collections -prune -o -path './.venv*' -prune -o \
 		-name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(AWSCLI_VENV)
+	rm -rf $(VENV) $(AWSCLI_VENV) bench/.venv-peer
+
+# The benchmark against amazon.aws and community.aws (bench/run.py). It
+# creates the peer environment bench/.venv-peer on first use and installs
+# matplotlib, which only the benchmark needs, into .venv.
+BENCH_STAMP := $(VENV)/.bench-requirements-installed
+
+.PHONY: bench bench-smoke
+
+$(BENCH_STAMP): $(VENV_STAMP) bench/requirements.txt
+	$(VENV_PYTHON) -m pip install --quiet -r bench/requirements.txt
+	touch $@
+
+# Several minutes of timed runs; not part of `make test`, because a test must
+# not depend on timing.
+bench: $(BENCH_STAMP)
+	$(VENV_PYTHON) bench/run.py
+
+# One run per case with small fleets, to keep bench/run.py working; its
+# timings mean nothing. The chart goes to bench/output/, not docs/.
+bench-smoke: $(BENCH_STAMP)
+	$(VENV_PYTHON) bench/run.py --smoke
