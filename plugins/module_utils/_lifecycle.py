@@ -21,6 +21,7 @@ from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle_rules impor
 )
 
 TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZES = ("all_storage_classes_128K", "varies_by_storage_class")
+DEFAULT_MINIMUM_OBJECT_SIZE = "all_storage_classes_128K"
 
 
 def api_filter_for_write(rule: Dict[str, Any]) -> Dict[str, Any]:
@@ -72,6 +73,9 @@ class LifecycleConcern(Concern):
         size = self.options.get("transition_default_minimum_object_size")
         if size is None and current:
             size = current["transition_default_minimum_object_size"]
+        if size is None:
+            # A new configuration gets the S3 default, which GetBucketLifecycleConfiguration then returns.
+            size = DEFAULT_MINIMUM_OBJECT_SIZE
         desired = {"rules": rules, "transition_default_minimum_object_size": size}
         if not self.options.get("allow_retention_decrease"):
             self._refuse_retention_decrease(current_rules, rules)

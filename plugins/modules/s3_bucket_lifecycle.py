@@ -143,7 +143,14 @@ def run(module, aws):
     options = strip_none(
         {
             key: params[key]
-            for key in ("state", "rules", "purge_rules", "transition_default_minimum_object_size", "rule_ids")
+            for key in (
+                "state",
+                "rules",
+                "purge_rules",
+                "transition_default_minimum_object_size",
+                "rule_ids",
+                "allow_retention_decrease",
+            )
         }
     )
     plan = run_bucket_plan(aws, params["name"], {"lifecycle": options}, module.check_mode, module.warn)

@@ -57,6 +57,8 @@ def stub_read(stubbed_aws, rules, minimum_object_size):
 
 
 def stub_write(stubbed_aws, rules, minimum_object_size):
+    # Without a size read from the bucket, the write sends the S3 default explicitly.
+    minimum_object_size = minimum_object_size or "all_storage_classes_128K"
     params = {"Bucket": BUCKET, "LifecycleConfiguration": {"Rules": rules}}
     response = {}
     if minimum_object_size:
