@@ -251,6 +251,18 @@ class PolicyConcern(Concern):
             bucket=self.bucket,
         )
 
+    def ensure_present(self) -> bool:
+        """Re-read the policy and write the managed statements again if another writer dropped them.
+
+        Returns whether a write was needed. Used right before a write that depends on these
+        statements (enabling access logging into this bucket).
+        """
+        current = self._read()
+        if self._contains(current, self.managed_statements()):
+            return False
+        self.write(current, self.desired(current))
+        return True
+
     def _contains(self, document: Optional[Dict[str, Any]], statements: List[Dict[str, Any]]) -> bool:
         present = {item.get("Sid"): item for item in (document or {}).get("Statement", []) if isinstance(item, dict)}
         partition = self.ctx.aws.partition

@@ -338,6 +338,15 @@ class WholeBucketRun:
                     error_code=error.error_code,
                     bucket=self.target.name,
                 ) from error
+            target_policy = self.target.concerns["policy"]
+            if (
+                self.source.changes.get("logging")
+                and isinstance(target_policy, PolicyConcern)
+                and target_policy.managed
+            ):
+                # Another run sharing this target may have replaced its policy since the write above;
+                # S3 delivers logs only with the statement in place, so check it right before enabling.
+                target_policy.ensure_present()
         self.source.apply()
 
     @property
