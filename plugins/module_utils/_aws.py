@@ -43,7 +43,8 @@ MINIMUM_BOTO3 = "1.35.32"
 MINIMUM_BOTOCORE = "1.35.32"
 
 # botocore's standard retry mode already retries throttling, 5xx answers and
-# RequestTimeout with jittered backoff; these are the attempts per request.
+# RequestTimeout with jittered backoff. botocore counts max_attempts as retries
+# after the first request (measured with botocore 1.44), so 8 means up to 9 requests.
 BOTOCORE_MAX_ATTEMPTS = 8
 
 # S3 answers OperationAborted while another change to the same bucket is in

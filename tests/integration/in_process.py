@@ -14,7 +14,24 @@ import io
 import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:
+    # ansible-core before 2.19 has no patch_module_args. AnsibleModule there
+    # reads its arguments from basic._ANSIBLE_ARGS when that is set.
+    from ansible.module_utils import basic
+
+    @contextlib.contextmanager
+    def patch_module_args(args: dict):
+        """Make AnsibleModule read ``args`` as its module arguments, as patch_module_args does in 2.19."""
+        saved = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved
+
 
 MODULE_PACKAGE = "ansible_collections.logsafe.aws.plugins.modules"
 

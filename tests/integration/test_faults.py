@@ -281,6 +281,47 @@ def test_role_converge_under_faults(moto, run_playbook, aws_cli, seed):
         assert moto.writes_since(mark) == []
 
 
+def test_role_converge_fails_clearly_then_rerun_fixes(moto, run_playbook, aws_cli):
+    """A write that keeps failing stops converge with the operation and code; a clean re-run finishes the job.
+
+    Every PutBucketLogging fails with OperationAborted, so the run writes both
+    buckets' other settings, gives up on the last one after its bounded
+    retries, and reports what it wrote.
+    """
+    bucket = unique_bucket("faults-stop")
+    variables = role_vars(bucket)
+
+    with FaultProxy(
+        moto.endpoint_url,
+        failure_rate=1.0,
+        max_consecutive_faults=100,
+        kinds=("OperationAborted",),
+        operations=("PutBucketLogging",),
+    ) as proxy:
+        variables["logs_bucket_endpoint_url"] = proxy.url
+        started = time.monotonic()
+        faulted = run_playbook(CONVERGE_PLAYBOOK, variables, env=proxy_env(proxy))
+        elapsed = time.monotonic() - started
+
+    assert faulted.rc != 0, faulted.describe()
+    assert elapsed < FAULTED_RUN_BOUND_SECONDS
+    _assert_failure_is_clear(faulted)
+    failure = converge_results(faulted)[0]
+    assert "(OperationAborted, PutBucketLogging)" in failure["msg"]
+    assert failure["changed"] is True
+    assert "lifecycle" in failure["written"][bucket]
+    assert failure["retries"] == len(proxy.faults) - 1
+
+    del variables["logs_bucket_endpoint_url"]
+    rerun = run_playbook(CONVERGE_PLAYBOOK, variables)
+    assert rerun.rc == 0, rerun.describe()
+    assert runbook_problems(aws_cli, bucket) == []
+    mark = moto.mark()
+    last = run_playbook(CONVERGE_PLAYBOOK, variables)
+    assert last.recap["localhost"]["changed"] == 0, last.describe()
+    assert moto.writes_since(mark) == []
+
+
 def test_role_converge_with_stale_reads(moto, run_playbook, aws_cli):
     """When the first read after each write returns the old value, a second source on a shared target still converges.
 

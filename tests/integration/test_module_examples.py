@@ -1,8 +1,8 @@
 """Run the EXAMPLES of every module in plugins/modules/ as written, one playbook per module, against moto.
 
 Each module's examples run in order in one play on an emptied moto server,
-after the buckets and the KMS alias they name have been created, with
-AWS_REGION set to the region the examples use.
+after what they name (buckets, KMS aliases, IAM users and roles) has been
+created, with AWS_REGION set to the region the examples use.
 """
 
 from __future__ import annotations

@@ -241,13 +241,8 @@ def test_suspend_versioning_rejected_then_allowed(moto, module_env, s3):
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Suspended"
 
 
-@NOT_KEPT
 def test_lifecycle_module_allow_option_applies(moto, module_env, s3):
-    """s3_bucket_lifecycle's allow_retention_decrease lets a shorter expiration through, as documented.
-
-    The module declares the option but does not pass it to the lifecycle
-    backend, so every shorter expiration is rejected, with or without it.
-    """
+    """s3_bucket_lifecycle's allow_retention_decrease lets a shorter expiration through, as documented."""
     bucket = unique_bucket("lifecycle-allow")
     s3.create_bucket(Bucket=bucket)
     assert run_in_process("s3_bucket_lifecycle", {"name": bucket, "rules": [expiring_rule(365)]}).get("failed") is not True

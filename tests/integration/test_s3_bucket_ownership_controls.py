@@ -110,13 +110,13 @@ def test_diff_shows_ownership_change(aws, run_module):
 
 
 def read_acl_grantees(aws, bucket):
-    """Return the grantees of the bucket ACL: the owner's canonical id or a group URI, with the permission."""
+    """Return (grantee, permission) pairs of the bucket ACL: a group's URI, or "owner" for a canonical user."""
     grants = aws.s3.get_bucket_acl(Bucket=bucket)["Grants"]
     return sorted((grant["Grantee"].get("URI") or "owner", grant["Permission"]) for grant in grants)
 
 
 def grant_log_delivery_acl(aws, bucket):
-    """Give the S3 log delivery group WRITE and READ_ACP in the bucket ACL, as the canned log-delivery-write ACL does on AWS.
+    """Grant WRITE and READ_ACP to the S3 log delivery group, as the canned log-delivery-write ACL does on AWS.
 
     moto 5.2 stores only the READ_ACP grant for the canned ACL, so the grants are listed explicitly.
     """

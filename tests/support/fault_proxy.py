@@ -15,6 +15,8 @@ request goes on to moto unchanged, except that the proxy:
 - with ``stale_reads``, returns the previous response once to the first GET
   after a successful write to the same URL, as an eventually consistent read
   of a bucket setting does;
+- with ``kinds=("AccessDenied",)`` and ``operations``, denies those
+  operations as a caller without the permission sees it;
 - with ``reject_credentials``, fails every request as AWS does for a wrong
   secret key: ``SignatureDoesNotMatch``, and for S3 with the canonical request
   in the error body, which contains the session token.
@@ -24,10 +26,14 @@ A fault never hits the same request (method, URL and body) more than
 a bounded number of attempts. The proxy never answers a request that it did
 not receive from a client, and it only connects to the upstream URL it was
 given.
+
+Faults are drawn per request, and the modules send some requests
+concurrently, so a seed fixes the draws but not which request gets which.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import hashlib
@@ -62,6 +68,7 @@ _S3_ERRORS = {
         409,
         "A conflicting conditional operation is currently in progress against this resource. Please try again.",
     ),
+    "AccessDenied": (403, "Access Denied"),
 }
 _QUERY_NAMESPACES = {
     "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
@@ -72,12 +79,14 @@ _SIGNATURE_MESSAGE = (
     "Check your key and signing method."
 )
 
-# Fault kinds by service. S3 returns OperationAborted only for requests that change
-# a bucket, and RequestTimeout only for requests with a body, so those two kinds
-# are drawn only for such requests.
+# Drawn only when ``kinds`` names it: a missing permission is not a transient fault.
+ACCESS_DENIED = "AccessDenied"
 DROP_BEFORE = "drop-before"
 DROP_AFTER = "drop-after"
 INTERNAL_ERROR_AFTER = "InternalError-after"
+# Fault kinds by service. S3 returns OperationAborted only for requests that change
+# a bucket, and RequestTimeout only for requests with a body, so those two kinds
+# are drawn only for such requests.
 S3_READ_FAULTS = ("SlowDown", "InternalError", INTERNAL_ERROR_AFTER, DROP_BEFORE, DROP_AFTER)
 S3_WRITE_FAULTS = (*S3_READ_FAULTS, "RequestTimeout", "OperationAborted")
 KMS_FAULTS = ("ThrottlingException", DROP_BEFORE)
@@ -125,6 +134,7 @@ class FaultProxy:
         stale_reads: bool = False,
         reject_credentials: bool = False,
         kinds: tuple[str, ...] | None = None,
+        operations: tuple[str, ...] | None = None,
     ) -> None:
         upstream = urlsplit(upstream_url)
         if upstream.hostname not in ("127.0.0.1", "localhost") or upstream.scheme != "http":
@@ -139,6 +149,8 @@ class FaultProxy:
         self.reject_credentials = reject_credentials
         # None draws from every kind that fits the request; a tuple limits the draw to those kinds.
         self.kinds = kinds
+        # None lets a fault hit any request; a tuple of API operation names limits faults to those requests.
+        self.operations = operations
         self.faults: list[InjectedFault] = []
         self.stale_replays: list[str] = []
         self.requests = 0
@@ -183,16 +195,15 @@ class FaultProxy:
         self._server = None
         self._thread = None
 
-    def set_failure_rate(self, failure_rate: float) -> None:
-        """Change the share of failed requests, for example to 0 for a clean re-run through the same proxy."""
-        with self._lock:
-            self.failure_rate = failure_rate
-
     # Decisions, made under the lock because requests arrive on several threads.
 
-    def _choose_fault(self, service: str, method: str, request_key: str, has_body: bool) -> str | None:
+    def _choose_fault(
+        self, service: str, operation: str, method: str, request_key: str, has_body: bool
+    ) -> str | None:
         with self._lock:
             self.requests += 1
+            if self.operations is not None and operation not in self.operations:
+                return None
             if self._random.random() >= self.failure_rate:
                 self._consecutive.pop(request_key, None)
                 return None
@@ -201,7 +212,7 @@ class FaultProxy:
                 return None
             candidates = _fault_kinds(service, method, has_body)
             if self.kinds is not None:
-                candidates = tuple(kind for kind in candidates if kind in self.kinds)
+                candidates = tuple(kind for kind in self.kinds if kind in candidates or kind == ACCESS_DENIED)
             if not candidates:
                 return None
             self._consecutive[request_key] = self._consecutive.get(request_key, 0) + 1
@@ -212,7 +223,7 @@ class FaultProxy:
             self.faults.append(fault)
 
     def _stale_response(self, method: str, url: str) -> _Response | None:
-        """Return the previous response once for the first read of ``url`` after a write to it."""
+        """Return the previous response once, for the first GET of ``url`` after a write to it."""
         if not self.stale_reads or method != "GET":
             return None
         with self._lock:
@@ -284,12 +295,15 @@ def error_response(service: str, code: str, method: str, extra_fields: dict[str,
     """Build the error response that ``service`` sends for ``code``, in that service's protocol."""
     request_id = _request_id()
     if service == "kms":
-        message = "Rate exceeded" if code == "ThrottlingException" else _SIGNATURE_MESSAGE
+        code = "AccessDeniedException" if code == ACCESS_DENIED else code
+        message = {"ThrottlingException": "Rate exceeded", "AccessDeniedException": "Access denied"}.get(
+            code, _SIGNATURE_MESSAGE
+        )
         body = json.dumps({"__type": code, "message": message}).encode()
         headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id)]
         return _Response(400, "Bad Request", headers, body)
     if service in _QUERY_NAMESPACES:
-        message = "Rate exceeded" if code == "Throttling" else _SIGNATURE_MESSAGE
+        message = {"Throttling": "Rate exceeded", ACCESS_DENIED: "Access denied"}.get(code, _SIGNATURE_MESSAGE)
         status = 400 if code == "Throttling" else 403
         body = (
             f'<ErrorResponse xmlns="{_QUERY_NAMESPACES[service]}"><Error><Type>Sender</Type><Code>{code}</Code>'
@@ -378,7 +392,10 @@ def _handler_class(proxy: FaultProxy) -> Callable[..., BaseHTTPRequestHandler]:
                 return
 
             service = _service_of(headers)
-            call = classify_recorded_request({"method": method, "url": url, "headers": headers, "body": ""})
+            # The same entry shape as moto's request recorder, so that requests are named the same way.
+            entry = {"method": method, "url": url, "headers": headers,
+                     "body": base64.b64encode(body).decode(), "body_encoded": True}
+            call = classify_recorded_request(entry)
             operation = call.operation if call is not None else "?"
             service = service or "s3"
 
@@ -392,7 +409,7 @@ def _handler_class(proxy: FaultProxy) -> Callable[..., BaseHTTPRequestHandler]:
                 return
 
             request_key = f"{method} {url} {hashlib.sha256(body).hexdigest()}"
-            kind = proxy._choose_fault(service, method, request_key, bool(body))
+            kind = proxy._choose_fault(service, operation, method, request_key, bool(body))
             if kind is None:
                 response = proxy._forward(method, url, header_items, body)
                 proxy._remember(method, url, response)
