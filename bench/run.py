@@ -23,10 +23,9 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
-
 import report
 from harness import (
     REPO_ROOT,
@@ -51,6 +50,22 @@ ACCOUNT_ID = "123456789012"
 KMS_ALIAS = "alias/bench-logs"
 # The access-log target of the settings below is <name>-access-logs, as in the role.
 TARGET_SUFFIX = "-access-logs"
+# The S3 reads of the settings that the role manages on a logs bucket and on
+# its access-log bucket. MAX_NOOP_LOOKUPS is the most lookups that a no-op
+# run may send: one DescribeKey for the key alias and, without an account id,
+# one GetCallerIdentity.
+SETTING_READS = frozenset(
+    {
+        "GetPublicAccessBlock",
+        "GetBucketPolicy",
+        "GetBucketOwnershipControls",
+        "GetBucketEncryption",
+        "GetBucketVersioning",
+        "GetBucketTagging",
+        "GetBucketLifecycleConfiguration",
+        "GetBucketLogging",
+    }
+)
 MAX_NOOP_LOOKUPS = {"kms:DescribeKey": 1, "sts:GetCallerIdentity": 1}
 # The targets that the results are checked against: the ratio of this
 # collection's median to the peer's, per pair of runs.
@@ -72,14 +87,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="one run per case, a fleet of 3 and a scale run of 2 buckets; the chart goes to bench/output/",
     )
-    parser.add_argument("--peer-venv", type=Path, default=BENCH_DIR / ".venv-peer", help="the peer's virtual environment")
-    parser.add_argument("--recreate-peer-venv", action="store_true", help="create the peer environment even if it exists")
+    parser.add_argument(
+        "--peer-venv", type=Path, default=BENCH_DIR / ".venv-peer", help="the peer's virtual environment"
+    )
+    parser.add_argument(
+        "--recreate-peer-venv", action="store_true", help="create the peer environment even if it exists"
+    )
     parser.add_argument("--output-dir", type=Path, default=BENCH_DIR / "output", help="where results are written")
     parser.add_argument("--chart", type=Path, help="PNG path of the chart (default: docs/benchmarks.png)")
     args = parser.parse_args(argv)
+
     if args.smoke:
         args.runs, args.fleet_size, args.scale_sizes = 1, 3, "2"
-    args.scale_sizes = [int(size) for size in args.scale_sizes.split(",") if size.strip()]
+    try:
+        args.scale_sizes = [int(size) for size in args.scale_sizes.split(",") if size.strip()]
+    except ValueError:
+        parser.error(
+            f"invalid --scale-sizes {args.scale_sizes!r}: give bucket counts separated by commas, such as 20,100"
+        )
     if args.chart is None:
         args.chart = args.output_dir / "benchmarks-smoke.png" if args.smoke else REPO_ROOT / "docs" / "benchmarks.png"
     if args.runs < 1 or args.fleet_size < 1 or any(size < 1 for size in args.scale_sizes):
@@ -139,9 +164,13 @@ class Bench:
             extra["logs_bucket_account_id"] = ACCOUNT_ID
         if side == "ours":
             extra.update(logs_bucket_name=name, logs_bucket_access_logging="true", logs_bucket_verify="false")
-            return self._spec(side, cwd=REPO_ROOT, playbook="playbooks/logs_bucket.yml", extra_vars=extra, options=options or [])
+            return self._spec(
+                side, cwd=REPO_ROOT, playbook="playbooks/logs_bucket.yml", extra_vars=extra, options=options or []
+            )
         inventory = self.write_inventory(f"peer-{name}", [name], None)
-        return self._spec(side, cwd=PEER_DIR, playbook="logs_bucket.yml", inventory=inventory, extra_vars=extra, options=options or [])
+        return self._spec(
+            side, cwd=PEER_DIR, playbook="logs_bucket.yml", inventory=inventory, extra_vars=extra, options=options or []
+        )
 
     def audit(self, side: str, name: str) -> RunSpec:
         """Return the read-only audit command of one bucket."""
@@ -157,7 +186,9 @@ class Bench:
         extra = {"logs_bucket_kms_key": KMS_ALIAS}
         if side == "ours":
             extra.update(logs_bucket_access_logging="true", logs_bucket_verify="false")
-            return self._spec(side, cwd=REPO_ROOT, playbook="bench/ours/logs_bucket_fleet.yml", inventory=inventory, extra_vars=extra)
+            return self._spec(
+                side, cwd=REPO_ROOT, playbook="bench/ours/logs_bucket_fleet.yml", inventory=inventory, extra_vars=extra
+            )
         return self._spec(side, cwd=PEER_DIR, playbook="logs_bucket.yml", inventory=inventory, extra_vars=extra)
 
     def fleet_inventory(self, side: str, label: str, size: int, shared: bool) -> Path:
@@ -183,28 +214,33 @@ CASES = [
 ]
 
 
+def case_command(bench: Bench, key: str, side: str, repetition: int, fleets: dict[str, Path]) -> RunSpec:
+    """Return the command of one case for one side in one repetition."""
+    if key == "converge_1":
+        return bench.single(side, bench.bucket_name(side, f"c{repetition}"))
+    if key == "noop_1":
+        return bench.single(side, bench.steady[side])
+    if key == "noop_1_account_id":
+        return bench.single(side, bench.steady[side], account_id=True)
+    if key == "check_1":
+        return bench.single(side, bench.steady[side], options=["--check"])
+    if key == "audit_1":
+        return bench.audit(side, bench.steady[side])
+    # converge_fleet builds the fleet, and noop_fleet runs the same command again.
+    return bench.fleet(side, fleets[side])
+
+
 def run_pairs(bench: Bench, runs: int, cases: dict[str, dict[str, Any]]) -> None:
     """Run every case ``runs`` times with both sides, alternating which side goes first."""
     size = bench.args.fleet_size
     for repetition in range(runs):
         sides = ("ours", "peer") if repetition % 2 == 0 else ("peer", "ours")
         print(f"Repetition {repetition + 1} of {runs}, {sides[0]} first", flush=True)
-        fleets: dict[str, Path] = {}
-        commands: dict[str, Callable[[str], RunSpec]] = {
-            "converge_1": lambda side: bench.single(side, bench.bucket_name(side, f"c{repetition}")),
-            "noop_1": lambda side: bench.single(side, bench.steady[side]),
-            "noop_1_account_id": lambda side: bench.single(side, bench.steady[side], account_id=True),
-            "check_1": lambda side: bench.single(side, bench.steady[side], options=["--check"]),
-            "audit_1": lambda side: bench.audit(side, bench.steady[side]),
-            "converge_fleet": lambda side: bench.fleet(side, fleets[side]),
-            "noop_fleet": lambda side: bench.fleet(side, fleets[side]),
-        }
-        for side in sides:
-            fleets[side] = bench.fleet_inventory(side, f"f{size}r{repetition}", size, shared=True)
-        for key, command in commands.items():
+        fleets = {side: bench.fleet_inventory(side, f"f{size}r{repetition}", size, shared=True) for side in sides}
+        for key in cases:
             for side in sides:
-                measurement = bench.run(command(side), f"{key}-{side}-{repetition}")
-                cases[key]["runs"][side].append(measurement)
+                spec = case_command(bench, key, side, repetition, fleets)
+                cases[key]["runs"][side].append(bench.run(spec, f"{key}-{side}-{repetition}"))
 
 
 def run_scale(bench: Bench, sizes: list[int]) -> list[dict[str, Any]]:
@@ -252,11 +288,11 @@ def noop_request_problems(run: dict[str, Any], account_id_given: bool) -> list[s
     for bucket, operations in run["by_bucket_operation"].items():
         for operation, count in operations.items():
             service, name = operation.split(":", 1)
-            if service == "s3" and name != "HeadBucket" and not name.startswith("GetBucket") and name not in (
-                "GetPublicAccessBlock",
-            ):
-                problems.append(f"{operation} on {bucket} is not a read of a managed setting")
-            elif service == "s3" and count > 1:
+            if service != "s3":
+                continue
+            if name != "HeadBucket" and name not in SETTING_READS:
+                problems.append(f"{operation} on {bucket} reads no setting that the role manages")
+            elif count > 1:
                 problems.append(f"{operation} sent {count} times for bucket {bucket}")
     lookups = dict(MAX_NOOP_LOOKUPS)
     if account_id_given:
@@ -286,6 +322,14 @@ def evaluate_targets(cases: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 "met": ratio is not None and ratio <= RATIO_TARGET,
             }
         )
+    fleet_writes = [run["writes"] for run in cases["noop_fleet"]["runs"]["ours"]]
+    targets.append(
+        {
+            "target": "fleet re-run: no writes",
+            "value": [f"{writes} writes" for writes in fleet_writes if writes],
+            "met": not any(fleet_writes),
+        }
+    )
     for key, account_id_given in (("noop_1", False), ("noop_1_account_id", True)):
         problems = [
             problem for run in cases[key]["runs"]["ours"] for problem in noop_request_problems(run, account_id_given)
@@ -345,13 +389,19 @@ def describe_versions(peer_python: Path) -> dict[str, Any]:
     ours = Path(sys.executable)
     galaxy = (REPO_ROOT / "galaxy.yml").read_text().splitlines()
     version = next((line.split(":", 1)[1].strip() for line in galaxy if line.startswith("version:")), "")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
     return {
         "logsafe.aws": version,
         "git_commit": commit.stdout.strip(),
         "git_worktree_modified": bool(status.stdout.strip()),
-        "ours": {name: installed_version(ours, name) for name in ("ansible-core", "boto3", "botocore", "moto", "matplotlib")},
+        "ours": {
+            name: installed_version(ours, name) for name in ("ansible-core", "boto3", "botocore", "moto", "matplotlib")
+        },
         "peer": {
             **{name: installed_version(peer_python, name) for name in ("ansible", "ansible-core", "boto3", "botocore")},
             "amazon.aws": collection_version(peer_python, "amazon", "aws"),
@@ -430,13 +480,19 @@ def write_results(args: argparse.Namespace, results: dict[str, Any], cases: list
     (args.output_dir / f"{prefix}.json").write_text(text)
     markdown = [report.format_table(cases, markdown=True), "", format_scale(results["scale_per_bucket"]), ""]
     (args.output_dir / f"{prefix}.md").write_text("\n".join(markdown))
-    machine = results["machine"]
-    subtitle = (
-        f"{machine['nproc']} cores, Python {machine['python']}, ansible-core {results['versions']['ours']['ansible-core']}, "
-        f"{args.runs} run(s) per case, forks {args.forks}"
-    )
-    report.draw_chart(cases, args.chart, subtitle)
+    report.draw_chart(cases, args.chart, chart_subtitle(results))
     return path
+
+
+def chart_subtitle(results: dict[str, Any]) -> str:
+    """Describe the machine and the settings under the chart's title."""
+    machine, settings = results["machine"], results["settings"]
+    loads = [run["load_average"] for case in results["cases"] for runs in case["runs"].values() for run in runs]
+    return (
+        f"{machine['nproc']} cores, Python {machine['python']}, ansible-core {results['versions']['ours']['ansible-core']}, "
+        f"{settings['runs']} run(s) per case, forks {settings['forks']}, "
+        f"1-minute load average {min(loads):.0f} to {max(loads):.0f} during the runs"
+    )
 
 
 def benchmark(args: argparse.Namespace) -> dict[str, Any]:
@@ -482,7 +538,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         # The first run of each side also loads its files into the page cache,
         # so it is kept out of the cases.
         print("Setup: converge the steady bucket of each side", flush=True)
-        results["setup_runs"] = [bench.run(bench.single(side, bench.steady[side]), f"setup-{side}") for side in ("ours", "peer")]
+        results["setup_runs"] = [
+            bench.run(bench.single(side, bench.steady[side]), f"setup-{side}") for side in ("ours", "peer")
+        ]
 
         print("Floor: start-up costs of ansible-playbook, a module and boto3", flush=True)
         results["floor"] = run_floor(bench, args.runs)
@@ -529,17 +587,15 @@ def print_summary(results: dict[str, Any]) -> None:
         verdict = "met" if target["met"] else "MISSED"
         value = target["value"]
         if isinstance(value, float):
-            shown = f"{value:.2f}"
+            value_text = f"{value:.2f}"
         elif value:
-            shown = ", ".join(value)
+            value_text = ", ".join(value)
         else:
-            shown = "as required" if target["met"] else "not measured"
-        print(f"  [{verdict}] {target['target']}: {shown}")
-    failed = sum(
-        summary["failed_runs"] for case in results["cases"] for summary in case["summary"].values() if summary
-    )
+            value_text = "as required" if target["met"] else "not measured"
+        print(f"  [{verdict}] {target['target']}: {value_text}")
+    failed = sum(summary["failed_runs"] for case in results["cases"] for summary in case["summary"].values() if summary)
     if failed:
-        print(f"\n{failed} runs failed; their output is in {results['log_dir']}.")
+        print(f"\n{failed} run(s) failed; their output is in {results['log_dir']}.")
 
 
 def exit_on_sigterm(signum: int, _frame: object) -> None:

@@ -28,9 +28,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MATRIX_DIR = REPO_ROOT / ".venv-matrix"
 TEST_REQUIREMENTS = REPO_ROOT / "tests" / "requirements.txt"
-# Packages from tests/requirements.txt that the pytest run needs. The lint and
-# packaging tools there are left out, because they do not run in the matrix.
-TEST_PACKAGES = {"moto", "pytest", "pytest-xdist", "pyyaml"}
+# Packages of tests/requirements.txt that the pytest run does not need: the
+# gates of `make test` other than pytest, and ansible-core, which each
+# combination pins itself. Everything else there is installed.
+NOT_FOR_PYTEST = {"ansible-core", "ruff", "mypy", "ansible-lint", "molecule", "antsibull-docs", "antsibull-changelog"}
 # botocore 1.35.32 is the oldest release that requirements.txt allows.
 OLDEST_BOTO = ["boto3==1.35.32", "botocore==1.35.32"]
 NEWEST_BOTO = ["boto3", "botocore"]
@@ -73,12 +74,12 @@ def combinations() -> list[Combination]:
 
 
 def pytest_requirements() -> list[str]:
-    """Return the requirement lines of tests/requirements.txt for the packages that the tests import."""
+    """Return the requirement lines of tests/requirements.txt that the pytest run needs."""
     packages = []
     for line in TEST_REQUIREMENTS.read_text(encoding="utf-8").splitlines():
         requirement = line.split("#", 1)[0].strip()
         name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower()
-        if name in TEST_PACKAGES:
+        if name and name not in NOT_FOR_PYTEST:
             packages.append(requirement)
     return packages
 
@@ -94,8 +95,12 @@ def install(combination: Combination, venv: Path, refresh: bool) -> Path:
 
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([combination.python, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True, timeout=PIP_TIMEOUT)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", *packages], check=True, timeout=PIP_TIMEOUT, cwd=REPO_ROOT)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True, timeout=PIP_TIMEOUT
+    )
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", *packages], check=True, timeout=PIP_TIMEOUT, cwd=REPO_ROOT
+    )
     stamp.write_text(json.dumps(packages))
     return python
 
@@ -133,10 +138,14 @@ def main() -> int:
     parser.add_argument("--refresh", action="store_true", help="reinstall the environments")
     arguments = parser.parse_args()
 
-    selected = [combination for combination in combinations() if not arguments.names or combination.name in arguments.names]
+    selected = [
+        combination for combination in combinations() if not arguments.names or combination.name in arguments.names
+    ]
     unknown = set(arguments.names) - {combination.name for combination in selected}
     if unknown:
-        parser.error(f"unknown combinations: {', '.join(sorted(unknown))}; known: {', '.join(c.name for c in combinations())}")
+        parser.error(
+            f"unknown combinations: {', '.join(sorted(unknown))}; known: {', '.join(c.name for c in combinations())}"
+        )
 
     rows = []
     failed = False
@@ -149,10 +158,20 @@ def main() -> int:
         started = time.monotonic()
         python = install(combination, venv, arguments.refresh)
         versions = installed_versions(python)
-        print(f"== {combination.name}: {versions}; running pytest, output in {venv.relative_to(REPO_ROOT)}/pytest.log", flush=True)
+        print(
+            f"== {combination.name}: {versions}; running pytest, output in {venv.relative_to(REPO_ROOT)}/pytest.log",
+            flush=True,
+        )
         passed, summary = run_tests(python, venv / "pytest.log")
         failed = failed or not passed
-        rows.append((combination.name, "passed" if passed else "FAILED", versions, f"{summary} ({time.monotonic() - started:.0f} s)"))
+        rows.append(
+            (
+                combination.name,
+                "passed" if passed else "FAILED",
+                versions,
+                f"{summary} ({time.monotonic() - started:.0f} s)",
+            )
+        )
         print(f"== {combination.name}: {rows[-1][1]}: {summary}", flush=True)
 
     print("\nTest matrix:")
