@@ -25,10 +25,12 @@ ACL_MIGRATION_SID = "LogsafeAclMigrationS3AccessLogs"
 def describe_grant(grant: Dict[str, Any]) -> str:
     """Describe one ACL grant for messages and the diff, for example ``WRITE to LogDelivery group``."""
     grantee = grant.get("Grantee", {})
-    who = grantee.get("URI") or grantee.get("DisplayName") or grantee.get("ID") or grantee.get("EmailAddress") or "?"
-    if who.startswith("http://acs.amazonaws.com/groups/"):
-        who = who.rsplit("/", 1)[-1] + " group"
-    return f"{grant.get('Permission')} to {who}"
+    grantee_name = (
+        grantee.get("URI") or grantee.get("DisplayName") or grantee.get("ID") or grantee.get("EmailAddress") or "?"
+    )
+    if grantee_name.startswith("http://acs.amazonaws.com/groups/"):
+        grantee_name = grantee_name.rsplit("/", 1)[-1] + " group"
+    return f"{grant.get('Permission')} to {grantee_name}"
 
 
 class OwnershipControlsConcern(Concern):
@@ -36,8 +38,8 @@ class OwnershipControlsConcern(Concern):
 
     S3 rejects BucketOwnerEnforced while the bucket ACL grants access to anyone
     but the owner. With ``migrate_acls`` (the default), a grant to the S3 log
-    delivery group becomes a bucket policy statement first, then the ACL is
-    reset to owner-only, then ownership is enforced: every state in between
+    delivery group becomes a bucket policy statement first. Then the ACL is
+    reset to owner-only, and then ownership is enforced. Every state in between
     keeps S3 access log delivery working, and a re-run finishes an interrupted
     migration.
     """
