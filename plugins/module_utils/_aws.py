@@ -42,12 +42,12 @@ COLLECTION_VERSION = "0.1.0"
 MINIMUM_BOTO3 = "1.35.32"
 MINIMUM_BOTOCORE = "1.35.32"
 
-# botocore's standard retry mode already retries throttling, 5xx answers and
+# botocore's standard retry mode already retries throttling, 5xx responses and
 # RequestTimeout with jittered backoff. botocore counts max_attempts as retries
 # after the first request (measured with botocore 1.44), so 8 means up to 9 requests.
 BOTOCORE_MAX_ATTEMPTS = 8
 
-# S3 answers OperationAborted while another change to the same bucket is in
+# S3 returns OperationAborted while another change to the same bucket is in
 # flight. botocore does not retry it, so the modules do, a bounded number of times.
 OWN_RETRY_ATTEMPTS = 6
 OWN_RETRY_BASE_DELAY = 0.5
@@ -330,7 +330,7 @@ class AwsClients:
                     bucket=bucket,
                 ) from error
             except (BotoCoreError, ResponseParserError) as error:
-                # ResponseParserError: an answer that is not AWS's format, such as a proxy's HTML error page.
+                # ResponseParserError: a response that is not in AWS's format, such as a proxy's HTML error page.
                 where = f" on bucket {bucket}" if bucket else ""
                 raise AwsApiError(
                     f"Failed to {action}{where}: {error} ({operation})",

@@ -106,12 +106,12 @@ class BucketConcern(Concern):
             )
         if self.options.get("state") == "absent":
             if current["exists"] and not self.options.get("force"):
-                self._refuse_if_not_empty()
+                self._reject_if_not_empty()
             return {"exists": False, "region": None}
         return {"exists": True, "region": region}
 
-    def _refuse_if_not_empty(self) -> None:
-        # ListObjectVersions sees current objects, noncurrent versions and delete markers alike.
+    def _reject_if_not_empty(self) -> None:
+        # ListObjectVersions lists current objects, noncurrent versions and delete markers alike.
         response = self.ctx.call("s3", "ListObjectVersions", "list the object versions", Bucket=self.bucket, MaxKeys=1)
         if response.get("Versions") or response.get("DeleteMarkers"):
             raise ValidationError(

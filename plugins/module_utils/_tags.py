@@ -29,12 +29,12 @@ class TagsConcern(Concern):
     key = "tags"
     read_operation = "GetBucketTagging"
 
-    def _wanted(self) -> Dict[str, str]:
+    def _requested_tags(self) -> Dict[str, str]:
         return {str(key): "" if value is None else str(value) for key, value in (self.options["tags"] or {}).items()}
 
     def validate(self) -> None:
-        wanted = self._wanted()
-        for key, value in wanted.items():
+        requested = self._requested_tags()
+        for key, value in requested.items():
             if is_system_tag(key):
                 raise ValidationError(
                     f"Invalid tag '{key}' for bucket {self.bucket}: keys that start with 'aws:' are reserved "
@@ -49,9 +49,9 @@ class TagsConcern(Concern):
                     f"Invalid value of tag '{key}' for bucket {self.bucket}: it is {len(value)} characters long, "
                     "and values may have at most 256."
                 )
-        if len(wanted) > MAX_TAGS:
+        if len(requested) > MAX_TAGS:
             raise ValidationError(
-                f"Too many tags for bucket {self.bucket}: {len(wanted)} given, S3 allows at most {MAX_TAGS}."
+                f"Too many tags for bucket {self.bucket}: {len(requested)} given, S3 allows at most {MAX_TAGS}."
             )
 
     def empty_state(self) -> Dict[str, str]:
@@ -68,7 +68,7 @@ class TagsConcern(Concern):
             kept = {key: value for key, value in current.items() if is_system_tag(key)}
         else:
             kept = dict(current)
-        kept.update(self._wanted())
+        kept.update(self._requested_tags())
         return kept
 
     def write(self, current: Dict[str, str], desired: Dict[str, str]) -> None:
