@@ -77,7 +77,7 @@ options:
     type: int
     default: 10
   read_timeout:
-    description: Seconds to wait for an answer on an open connection.
+    description: Seconds to wait for a response on an open connection.
     type: int
     default: 60
   role_arn:

@@ -23,7 +23,7 @@ NOT_CONFIGURED_CODES = frozenset(
     }
 )
 
-# Right after its own CreateBucket, S3 may answer NoSuchBucket for a short while.
+# Right after its own CreateBucket, S3 may return NoSuchBucket for a short while.
 NEW_BUCKET_RETRY_CODES = ("NoSuchBucket",)
 
 
@@ -49,7 +49,7 @@ class BucketContext:
         return self.aws.call(service, operation, action, bucket=self.name, retry_codes=retry_codes, **kwargs)
 
     def read(self, operation: str, action: str, **kwargs: Any) -> Optional[Dict[str, Any]]:
-        """Send one S3 read about this bucket; return None when AWS answers that the setting is not configured."""
+        """Send one S3 read about this bucket; return None when AWS returns that the setting is not configured."""
         try:
             return self.call("s3", operation, action, Bucket=self.name, **kwargs)
         except AwsApiError as error:

@@ -78,10 +78,10 @@ class LifecycleConcern(Concern):
             size = DEFAULT_MINIMUM_OBJECT_SIZE
         desired = {"rules": rules, "transition_default_minimum_object_size": size}
         if not self.options.get("allow_retention_decrease"):
-            self._refuse_retention_decrease(current_rules, rules)
+            self._reject_retention_decrease(current_rules, rules)
         return desired
 
-    def _refuse_retention_decrease(self, current_rules: List[Dict[str, Any]], rules: List[Dict[str, Any]]) -> None:
+    def _reject_retention_decrease(self, current_rules: List[Dict[str, Any]], rules: List[Dict[str, Any]]) -> None:
         """Fail before any write when the new rules would delete objects sooner than the current ones."""
         changes = retention_changes(current_rules, rules)
         current_ids = {rule["ID"] for rule in current_rules}
