@@ -39,7 +39,7 @@ class StubbedAws:
         self.sleeps: List[float] = []
         self.clients = AwsClients(params, sleep=self.sleeps.append)
         # Registered on the session before any client exists, so every client copies it.
-        self.clients.session.events.register("before-send", _reject_request)
+        self.clients.session.register("before-send", _reject_request)
         self.stubbers = {service: Stubber(self.clients.client(service)) for service in STUBBED_SERVICES}
         for stubber in self.stubbers.values():
             stubber.activate()

@@ -1,8 +1,9 @@
-"""Tests of the connection setup: the boto3 version check, credentials, region and partition."""
+"""Tests of the connection setup: the botocore version check, credentials, region and partition."""
 
 from __future__ import annotations
 
-import boto3
+import sys
+
 import botocore
 import botocore.exceptions
 import pytest
@@ -32,16 +33,32 @@ def test_check_boto3_rejects_old_botocore(monkeypatch):
     with pytest.raises(ModuleFailed) as raised:
         check_boto3(FakeModule())
 
-    assert "botocore 1.34.0 is too old for logsafe.aws: install botocore>=" in str(raised.value)
+    assert "botocore 1.34.0 is too old for logsafe.aws: install boto3>=" in str(raised.value)
 
 
 def test_check_boto3_rejects_botocore_without_minimum_size(monkeypatch):
     # The S3 model of botocore 1.35.31 has no TransitionDefaultMinimumObjectSize, and 1.35.32 is the first that has it.
     monkeypatch.setattr(botocore, "__version__", "1.35.31")
-    monkeypatch.setattr(boto3, "__version__", "1.35.31")
 
     with pytest.raises(ModuleFailed):
         check_boto3(FakeModule())
+
+
+def test_clients_do_not_import_boto3(fake_aws_env, monkeypatch):
+    """A module run creates its clients from botocore alone, because importing boto3 costs start-up time."""
+    monkeypatch.delitem(sys.modules, "boto3", raising=False)
+
+    AwsClients({"region": "us-east-1", "access_key": "testing", "secret_key": "testing"}).client("s3")
+
+    assert "boto3" not in sys.modules
+
+
+def test_missing_profile_fails_before_requests(fake_aws_env):
+    with pytest.raises(ValidationError) as raised:
+        AwsClients({"region": "us-east-1", "profile": "no-such-profile"})
+
+    assert "Failed to set up the AWS session" in str(raised.value)
+    assert "no-such-profile" in str(raised.value)
 
 
 def test_aws_clients_key_without_secret(fake_aws_env):
