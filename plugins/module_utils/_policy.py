@@ -35,6 +35,7 @@ from ansible_collections.logsafe.aws.plugins.module_utils._policy_document impor
     normalize_statement,
     parse_policy,
     policy_size,
+    public_grant_reason,
     read_access_statements,
     s3_access_logs_statement,
     validate_statements,
@@ -60,16 +61,20 @@ class PolicyConcern(Concern):
     # module; otherwise the bucket's current encryption is read when log sources need it.
     planned_encryption: Optional[Dict[str, Any]] = None
     encryption_managed = False
+    # The public_access_block options that the same run applies before the policy. The whole-bucket
+    # module sets them, and None means that the run leaves the public access block as it is.
+    planned_public_access_block: Optional[Dict[str, Any]] = None
 
     def validate(self) -> None:
         statements = self.options.get("statements") or []
-        validate_statements(statements, self.bucket)
+        validate_statements(statements, self.bucket, self.ctx.aws.partition)
         for statement in statements:
             if statement["Sid"].startswith(SID_PREFIX):
                 raise ValidationError(
                     f"Invalid Sid '{statement['Sid']}' for bucket {self.bucket}: Sids that start with '{SID_PREFIX}' "
                     "are reserved for the statements this collection builds. Rename the statement."
                 )
+        self._check_public_statements(statements)
         validate_log_sources(self.options.get("log_sources") or [], self.bucket)
         if self.options.get("deletion_protection") and not self.options.get("break_glass_role_arns"):
             raise ValidationError(
@@ -104,6 +109,24 @@ class PolicyConcern(Concern):
                 raise ValidationError(
                     f"Bucket {self.bucket} cannot receive its own server access logs: a bucket that logs into "
                     "itself writes a log object for every log delivery. Send them to a separate bucket."
+                )
+
+    def _check_public_statements(self, statements: List[Dict[str, Any]]) -> None:
+        # With BlockPublicPolicy on, S3 rejects PutBucketPolicy with AccessDenied for a public policy,
+        # after the run has already written the public access block and created the bucket.
+        # NOTE: only the public access block of this run counts. A bucket or account setting that
+        # the run leaves alone, or the default of new AWS buckets, still fails at the write.
+        block = self.planned_public_access_block
+        if block is None or block.get("state") == "absent" or block.get("block_public_policy") is False:
+            return
+        for statement in statements:
+            reason = public_grant_reason(statement)
+            if reason:
+                raise ValidationError(
+                    f"Statement '{statement['Sid']}' for bucket {self.bucket} makes the policy public: {reason}. "
+                    "S3 rejects a public bucket policy with AccessDenied while block_public_policy is true in the "
+                    "public access block that this run sets. Name the principals or add such a condition, or set "
+                    "public_access_block.block_public_policy to false if the bucket must be public."
                 )
 
     def _read(self) -> Optional[Dict[str, Any]]:
@@ -223,26 +246,27 @@ class PolicyConcern(Concern):
         if desired is None:
             self.ctx.call("s3", "DeleteBucketPolicy", "delete the bucket policy", Bucket=self.bucket)
             return
-        if self.ctx.absent:
-            self.ctx.call(
-                "s3", "PutBucketPolicy", "put the bucket policy", Bucket=self.bucket, Policy=json.dumps(desired)
-            )
-            return
         # S3 has no conditional write for policies, so another run (another bucket sharing this
         # access-log target) may write between our read and our write. Narrow that window: merge
         # into a fresh read right before writing, and check afterwards that our statements stayed.
+        # A bucket that this run created has no policy yet, so its first write skips the fresh read.
         managed = self.managed_statements()
+        # The policy that ``desired`` was merged into. Merging again whenever a fresh read differs from
+        # it also keeps the statements of a writer that replaced our last write.
+        merged_from = current
+        read_first = not self.ctx.absent
         for _attempt in range(CONCURRENT_WRITE_ATTEMPTS):
-            fresh = self._read()
-            if not documents_equal(fresh, current, self.ctx.aws.partition):
-                desired = self.desired(fresh) or desired
+            if read_first:
+                fresh = self._read()
+                if not documents_equal(fresh, merged_from, self.ctx.aws.partition):
+                    desired = self.desired(fresh) or desired
+                    merged_from = fresh
+            read_first = True
             self.ctx.call(
                 "s3", "PutBucketPolicy", "put the bucket policy", Bucket=self.bucket, Policy=json.dumps(desired)
             )
-            written = self._read()
-            if self._contains(written, managed):
+            if self._contains(self._read(), managed):
                 return
-            current = written
         raise AwsApiError(
             f"Failed to keep the managed statements in the policy of bucket {self.bucket}: another writer replaced "
             f"the policy {CONCURRENT_WRITE_ATTEMPTS} times in a row. Run the task again once the other writers are done.",

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import hashlib
 import json
 import re
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ansible_collections.logsafe.aws.plugins.module_utils._errors import ValidationError
 
@@ -232,8 +233,96 @@ def s3_access_logs_statement(
     }
 
 
-def validate_statements(statements: Iterable[Dict[str, Any]], bucket: str) -> None:
-    """Check raw statements given as options: each has a unique Sid of letters and digits, and the basic fields."""
+# The elements of a policy statement in the IAM JSON policy grammar.
+STATEMENT_ELEMENTS = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
+PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+# The condition operators of the IAM JSON policy reference ("IAM JSON policy elements: Condition
+# operators"). Every operator but Null also exists with the IfExists suffix, and any of them with the
+# ForAllValues: or ForAnyValue: prefix for keys with several values.
+CONDITION_OPERATORS = (
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "Null",
+)
+SET_OPERATOR_PREFIXES = ("ForAllValues:", "ForAnyValue:")
+_IF_EXISTS = "IfExists"
+# NOTE: operator names are matched without regard to case, so a wrongly cased name passes here.
+_OPERATORS_BY_LOWER = {operator.lower(): operator for operator in CONDITION_OPERATORS}
+
+# Condition keys that limit a statement with Principal "*" to known requesters when compared with
+# fixed values. The AWS SDK for .NET reference of PublicAccessBlockConfiguration names aws:SourceArn,
+# aws:SourceVpc, aws:SourceVpce, aws:SourceOwner, aws:SourceAccount, aws:userid, aws:SourceIp and
+# the KMS key id. The aws:Principal* keys are added so that a statement limited to one organization,
+# account or role is never rejected as public.
+_LIMITING_CONDITION_KEYS = frozenset(
+    {
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceowner",
+        "aws:principalorgid",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:userid",
+        "aws:sourceip",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+        "s3:dataaccesspointarn",
+        "s3:dataaccesspointaccount",
+    }
+)
+LIMITING_CONDITION_KEYS_TEXT = (
+    "aws:SourceArn, aws:SourceAccount, aws:SourceVpc, aws:SourceVpce, aws:SourceOwner, aws:PrincipalOrgID, "
+    "aws:PrincipalAccount, aws:PrincipalArn, aws:userid or aws:SourceIp"
+)
+# Operators that let a request through only when its key equals or matches one of the listed values.
+# Negated operators, IfExists and ForAllValues: also let through requests without the key.
+_LIMITING_OPERATORS = frozenset(
+    {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "IpAddress"}
+)
+
+
+def validate_statements(statements: Iterable[Dict[str, Any]], bucket: str, partition: str = "aws") -> None:
+    """Check raw statements given as options against what S3 accepts in a bucket policy.
+
+    Each statement needs a unique Sid of letters and digits, only the elements of the
+    IAM grammar, an Effect, a Principal, S3 actions, resources of this bucket and known
+    condition operators. Raises ValidationError naming the statement, the value and the fix.
+    """
     seen = set()
     for index, statement in enumerate(statements):
         if not isinstance(statement, dict):
@@ -254,16 +343,182 @@ def validate_statements(statements: Iterable[Dict[str, Any]], bucket: str) -> No
                 f"Duplicate Sid '{sid}' in the policy statements for bucket {bucket}: each Sid must be unique."
             )
         seen.add(sid)
+        _check_elements(statement, sid, bucket)
         if statement.get("Effect") not in ("Allow", "Deny"):
             raise ValidationError(
                 f"Invalid Effect {statement.get('Effect')!r} in statement '{sid}' for bucket {bucket}: use Allow or Deny."
             )
-        if "Action" not in statement and "NotAction" not in statement:
-            raise ValidationError(f"Statement '{sid}' for bucket {bucket} has no Action or NotAction.")
-        if "Principal" not in statement and "NotPrincipal" not in statement:
+        _check_actions(statement, sid, bucket)
+        _check_principal(statement, sid, bucket)
+        _check_resources(statement, sid, bucket, f"arn:{partition}:s3:::{bucket}")
+        _check_condition(statement.get("Condition"), sid, bucket)
+
+
+def _check_elements(statement: Dict[str, Any], sid: str, bucket: str) -> None:
+    for key in statement:
+        if key not in STATEMENT_ELEMENTS:
+            close = difflib.get_close_matches(str(key), STATEMENT_ELEMENTS, n=1)
+            hint = f" Did you mean {close[0]}?" if close else ""
             raise ValidationError(
-                f"Statement '{sid}' for bucket {bucket} has no Principal: bucket policy statements need one."
+                f"Unknown element '{key}' in statement '{sid}' for bucket {bucket}.{hint} A statement may contain "
+                f"only {', '.join(STATEMENT_ELEMENTS)}."
             )
+    for positive, negative in (("Action", "NotAction"), ("Principal", "NotPrincipal"), ("Resource", "NotResource")):
+        if positive in statement and negative in statement:
+            raise ValidationError(
+                f"Statement '{sid}' for bucket {bucket} has both {positive} and {negative}. Keep one of them."
+            )
+
+
+def _check_actions(statement: Dict[str, Any], sid: str, bucket: str) -> None:
+    element = "NotAction" if "NotAction" in statement else "Action"
+    values = _as_list(statement.get(element))
+    if not values:
+        raise ValidationError(f"Statement '{sid}' for bucket {bucket} has no Action or NotAction.")
+    for value in values:
+        # IAM compares service prefixes without regard to case.
+        if not isinstance(value, str) or not (value == "*" or value.lower().startswith("s3:")):
+            raise ValidationError(
+                f"Invalid {element} {value!r} in statement '{sid}' for bucket {bucket}: a bucket policy accepts only "
+                "S3 actions. Use actions that start with s3: (such as s3:GetObject) or '*', and grant the actions of "
+                "other services in an IAM policy."
+            )
+
+
+def _check_principal(statement: Dict[str, Any], sid: str, bucket: str) -> None:
+    if "Principal" not in statement and "NotPrincipal" not in statement:
+        raise ValidationError(
+            f"Statement '{sid}' for bucket {bucket} has no Principal: bucket policy statements need one."
+        )
+    element = "NotPrincipal" if "NotPrincipal" in statement else "Principal"
+    principal = statement[element]
+    if principal == "*":
+        return
+    if isinstance(principal, dict) and principal and all(kind in PRINCIPAL_TYPES for kind in principal):
+        return
+    raise ValidationError(
+        f"Invalid {element} {principal!r} in statement '{sid}' for bucket {bucket}: use \"*\" or a dict whose keys "
+        f'are {", ".join(PRINCIPAL_TYPES)}, such as {{"AWS": "arn:aws:iam::111122223333:root"}}.'
+    )
+
+
+def _check_resources(statement: Dict[str, Any], sid: str, bucket: str, bucket_arn: str) -> None:
+    element = "NotResource" if "NotResource" in statement else "Resource"
+    values = _as_list(statement.get(element))
+    if not values:
+        raise ValidationError(
+            f"Statement '{sid}' for bucket {bucket} has no Resource or NotResource. Add Resource with the bucket ARN "
+            f"{bucket_arn}, its objects {bucket_arn}/*, or both."
+        )
+    for value in values:
+        # NOTE: NotResource values are not checked against the bucket, because a list of
+        # exclusions that names another bucket is not known to fail.
+        if not isinstance(value, str) or (element == "Resource" and not _resource_in_bucket(value, bucket_arn)):
+            raise ValidationError(
+                f"Invalid {element} {value!r} in statement '{sid}' for bucket {bucket}: a bucket policy applies only "
+                f"to its own bucket and objects. Use {bucket_arn} or {bucket_arn}/ followed by an object key or "
+                f"pattern, such as {bucket_arn}/*, and grant access to other buckets in their own policies."
+            )
+
+
+def _check_condition(condition: Any, sid: str, bucket: str) -> None:
+    if condition is None:
+        return
+    if not isinstance(condition, dict):
+        raise ValidationError(
+            f"Invalid Condition {condition!r} in statement '{sid}' for bucket {bucket}: it must be a dict of condition "
+            'operators, such as {"StringEquals": {"aws:SourceAccount": "111122223333"}}.'
+        )
+    for operator, block in condition.items():
+        if parse_condition_operator(str(operator)) is None:
+            names = [*CONDITION_OPERATORS, *(f"{name}{_IF_EXISTS}" for name in CONDITION_OPERATORS if name != "Null")]
+            close = difflib.get_close_matches(str(operator), names, n=1)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            raise ValidationError(
+                f"Unknown condition operator '{operator}' in statement '{sid}' for bucket {bucket}.{hint} Use an "
+                "operator of the IAM policy reference, such as StringEquals, ArnLike, IpAddress or Bool, with the "
+                "IfExists suffix or a ForAllValues: or ForAnyValue: prefix where needed."
+            )
+        if not isinstance(block, dict) or not block:
+            raise ValidationError(
+                f"Invalid condition block {operator} in statement '{sid}' for bucket {bucket}: it must map condition "
+                f'keys to values, such as {{"{operator}": {{"aws:SourceAccount": "111122223333"}}}}.'
+            )
+
+
+def parse_condition_operator(name: str) -> Optional[Tuple[str, str, bool]]:
+    """Split a condition operator into its set prefix, base operator and IfExists flag, or return None for an unknown one."""
+    prefix = next((item for item in SET_OPERATOR_PREFIXES if name.lower().startswith(item.lower())), "")
+    rest = name[len(prefix) :]
+    if_exists = rest.lower().endswith(_IF_EXISTS.lower())
+    if if_exists:
+        rest = rest[: -len(_IF_EXISTS)]
+    base = _OPERATORS_BY_LOWER.get(rest.lower())
+    if base is None or (if_exists and base == "Null"):
+        return None
+    return prefix, base, if_exists
+
+
+def _glob_regex(pattern: str) -> str:
+    # In IAM ARN patterns "*" is any run of characters and "?" is one character. Nothing else is special.
+    parts = []
+    for char in pattern:
+        if char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return "".join(parts)
+
+
+def _resource_in_bucket(pattern: str, bucket_arn: str) -> bool:
+    """Tell whether a Resource pattern can match the bucket ARN or the ARN of an object in the bucket."""
+    if re.fullmatch(_glob_regex(pattern), bucket_arn, re.DOTALL):
+        return True
+    # The pattern can match some object ARN exactly when one of its beginnings matches "BUCKET_ARN/",
+    # because whatever follows that beginning can match the rest of some object key.
+    object_prefix = f"{bucket_arn}/"
+    return any(re.fullmatch(_glob_regex(pattern[:end]), object_prefix, re.DOTALL) for end in range(len(pattern) + 1))
+
+
+def public_grant_reason(statement: Dict[str, Any]) -> Optional[str]:
+    """Describe why an Allow statement grants access to everyone, or return None when it does not.
+
+    A simplified form of the S3 Block Public Access rule: Principal "*" counts as public
+    unless a condition compares one of the limiting keys with fixed values (no wildcard
+    and no policy variable). Deny statements never count.
+    """
+    if statement.get("Effect") != "Allow":
+        return None
+    if "NotPrincipal" in statement:
+        return "it is an Allow statement with NotPrincipal, which grants access to every principal not listed"
+    principal = statement.get("Principal")
+    everyone = principal == "*" or (isinstance(principal, dict) and "*" in _as_list(principal.get("AWS")))
+    if not everyone or _limits_requesters(statement.get("Condition")):
+        return None
+    return f'its Principal is "*" and no condition limits it to fixed values of {LIMITING_CONDITION_KEYS_TEXT}'
+
+
+def _limits_requesters(condition: Any) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    for operator, block in condition.items():
+        parsed = parse_condition_operator(str(operator))
+        if parsed is None or not isinstance(block, dict):
+            continue
+        prefix, base, if_exists = parsed
+        if if_exists or prefix == "ForAllValues:" or base not in _LIMITING_OPERATORS:
+            continue
+        for key, values in block.items():
+            items = [_scalar(value) for value in _as_list(values)]
+            if str(key).lower() in _LIMITING_CONDITION_KEYS and items and all(_is_fixed(item) for item in items):
+                return True
+    return False
+
+
+def _is_fixed(value: str) -> bool:
+    return not any(marker in value for marker in ("*", "?", "${"))
 
 
 def merge_statements(

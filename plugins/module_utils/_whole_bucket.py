@@ -266,6 +266,9 @@ class WholeBucketRun:
         if "encryption" in source_options and isinstance(policy, PolicyConcern):
             policy.encryption_managed = True
             policy.planned_encryption = planned_encryption(source_options["encryption"])
+        if isinstance(policy, PolicyConcern):
+            # S3 refuses a public statement while block_public_policy is on; check it before any write.
+            policy.planned_public_access_block = source_options.get("public_access_block")
         self.target: Optional[BucketPlan] = None
         logging = params.get("access_logging")
         if logging and logging.get("enabled", True) is not False:

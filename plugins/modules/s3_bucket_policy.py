@@ -100,6 +100,9 @@ options:
     description:
       - Further statements, as policy statement dicts. Each needs a unique C(Sid) of letters and digits that does
         not start with C(Logsafe).
+      - The module rejects, before any request, a statement that S3 rejects with C(MalformedPolicy) - an element
+        outside the IAM policy grammar, an unknown condition operator, an action of a service other than S3, or a
+        C(Resource) outside this bucket and its objects.
     type: list
     elements: dict
   purge_statements:

@@ -303,3 +303,169 @@ def test_policy_write_gives_up_after_attempts(stubbed_aws):
     assert BUCKET in str(raised.value)
     assert raised.value.error_code == "ConcurrentModification"
     stubbed_aws.assert_no_pending_responses()
+
+
+def test_policy_retry_keeps_other_writer_statement(stubbed_aws):
+    # Another run replaces our first write with its own policy. The retry merges into that policy
+    # instead of writing our first document again, which would drop the other run's statement.
+    without_deny = dict(STORED_POLICY, Statement=STORED_POLICY["Statement"][:-1])
+    replaced = dict(without_deny, Statement=[*without_deny["Statement"], OTHER_SOURCE_STATEMENT])
+    merged = dict(STORED_POLICY, Statement=[*STORED_POLICY["Statement"], OTHER_SOURCE_STATEMENT])
+    stub_read(stubbed_aws, without_deny)
+    stub_read(stubbed_aws, without_deny)
+    stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(STORED_POLICY)})
+    stub_read(stubbed_aws, replaced)
+    stub_read(stubbed_aws, replaced)
+    stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(merged)})
+    stub_read(stubbed_aws, merged)
+    concern = PolicyConcern(stubbed_aws.context(BUCKET), OPTIONS)
+
+    changed, _current, _desired = stubbed_aws.run(concern)
+
+    assert changed is True
+    stubbed_aws.assert_no_pending_responses()
+
+
+# A bucket created by the same run
+
+
+def new_bucket_context(stubbed_aws):
+    """Return the context of a bucket that HeadBucket did not find and the run created."""
+    ctx = stubbed_aws.context(BUCKET, created=True)
+    ctx.absent = True
+    return ctx
+
+
+def test_policy_new_bucket_write_read_back(stubbed_aws):
+    # The first write needs no read before it, because the new bucket has no policy. The read-back
+    # checks that the statements stayed.
+    stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(STORED_POLICY)})
+    stub_read(stubbed_aws, STORED_POLICY)
+    concern = PolicyConcern(new_bucket_context(stubbed_aws), OPTIONS)
+
+    changed, current, _desired = stubbed_aws.run(concern)
+
+    assert changed is True
+    assert current is None
+    stubbed_aws.assert_no_pending_responses()
+
+
+def test_policy_new_bucket_merges_concurrent_writer(stubbed_aws):
+    # Two runs share a new access-log target, and the other run's policy replaced ours.
+    others = {"Version": "2012-10-17", "Statement": [OTHER_SOURCE_STATEMENT]}
+    merged = dict(STORED_POLICY, Statement=[*STORED_POLICY["Statement"], OTHER_SOURCE_STATEMENT])
+    stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(STORED_POLICY)})
+    stub_read(stubbed_aws, others)
+    stub_read(stubbed_aws, others)
+    stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(merged)})
+    stub_read(stubbed_aws, merged)
+    concern = PolicyConcern(new_bucket_context(stubbed_aws), OPTIONS)
+
+    changed, _current, _desired = stubbed_aws.run(concern)
+
+    assert changed is True
+    stubbed_aws.assert_no_pending_responses()
+
+
+def test_policy_new_bucket_gives_up_after_attempts(stubbed_aws):
+    others = {"Version": "2012-10-17", "Statement": [OTHER_SOURCE_STATEMENT]}
+    merged = dict(STORED_POLICY, Statement=[*STORED_POLICY["Statement"], OTHER_SOURCE_STATEMENT])
+    stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(STORED_POLICY)})
+    stub_read(stubbed_aws, others)
+    for _attempt in range(CONCURRENT_WRITE_ATTEMPTS - 1):
+        stub_read(stubbed_aws, others)
+        stubbed_aws.s3.add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": PolicyText(merged)})
+        stub_read(stubbed_aws, others)
+    concern = PolicyConcern(new_bucket_context(stubbed_aws), OPTIONS)
+
+    with pytest.raises(AwsApiError) as raised:
+        stubbed_aws.run(concern)
+
+    assert BUCKET in str(raised.value)
+    assert raised.value.error_code == "ConcurrentModification"
+    stubbed_aws.assert_no_pending_responses()
+
+
+# Statements that S3 rejects, found before any request
+
+
+def test_policy_validate_rejects_other_bucket(stubbed_aws):
+    statement = dict(AUDIT_OPTION, Resource="arn:aws:s3:::another-bucket/*")
+    concern = PolicyConcern(stubbed_aws.context(BUCKET), {"statements": [statement]})
+
+    with pytest.raises(ValidationError) as raised:
+        concern.validate()
+
+    message = str(raised.value)
+    assert "'arn:aws:s3:::another-bucket/*'" in message
+    assert "'AuditRead'" in message
+    assert f"Use {BUCKET_ARN} or {BUCKET_ARN}/" in message
+
+
+PUBLIC_READ = {
+    "Sid": "PublicRead",
+    "Effect": "Allow",
+    "Principal": "*",
+    "Action": "s3:GetObject",
+    "Resource": f"{BUCKET_ARN}/*",
+}
+
+
+def policy_with_planned_block(stubbed_aws, statements, public_access_block):
+    concern = PolicyConcern(stubbed_aws.context(BUCKET), {"statements": statements})
+    concern.planned_public_access_block = public_access_block
+    return concern
+
+
+@pytest.mark.parametrize(
+    "public_access_block",
+    [
+        pytest.param({}, id="all-flags-default"),
+        pytest.param({"block_public_policy": True, "block_public_acls": False}, id="block-public-policy-set"),
+    ],
+)
+def test_policy_validate_rejects_public_statement(stubbed_aws, public_access_block):
+    concern = policy_with_planned_block(stubbed_aws, [AUDIT_OPTION, PUBLIC_READ], public_access_block)
+
+    with pytest.raises(ValidationError) as raised:
+        concern.validate()
+
+    message = str(raised.value)
+    assert f"Statement 'PublicRead' for bucket {BUCKET} makes the policy public" in message
+    assert 'its Principal is "*"' in message
+    assert "AccessDenied" in message
+    assert "set public_access_block.block_public_policy to false" in message
+
+
+@pytest.mark.parametrize(
+    "public_access_block",
+    [
+        pytest.param(None, id="not-managed"),
+        pytest.param({"block_public_policy": False}, id="block-public-policy-off"),
+        pytest.param({"state": "absent"}, id="block-removed"),
+    ],
+)
+def test_policy_validate_public_statement_allowed(stubbed_aws, public_access_block):
+    concern = policy_with_planned_block(stubbed_aws, [PUBLIC_READ], public_access_block)
+
+    concern.validate()
+
+
+LIMITED_STATEMENTS = [
+    pytest.param(dict(PUBLIC_READ, Effect="Deny"), id="deny-everyone"),
+    pytest.param(
+        dict(PUBLIC_READ, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}), id="organization"
+    ),
+    pytest.param(
+        dict(PUBLIC_READ, Condition={"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1a2b3c4d"}}, Effect="Deny"),
+        id="deny-if-exists",
+    ),
+    pytest.param(dict(PUBLIC_READ, Condition={"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}), id="source-ip"),
+]
+
+
+@pytest.mark.parametrize("statement", LIMITED_STATEMENTS)
+def test_policy_validate_limited_statement_with_block(stubbed_aws, statement):
+    concern = policy_with_planned_block(stubbed_aws, [statement], {})
+
+    concern.validate()

@@ -9,15 +9,23 @@ import re
 import pytest
 
 from ansible_collections.logsafe.aws.plugins.module_utils._errors import ValidationError
+from ansible_collections.logsafe.aws.plugins.module_utils._log_sources import LOG_SOURCE_TYPES, log_source_statements
 from ansible_collections.logsafe.aws.plugins.module_utils._policy_document import (
     DENY_INSECURE_TRANSPORT_SID,
     S3_ACCESS_LOGS_SID_PREFIX,
+    deny_deletion_statement,
     deny_insecure_transport_statement,
+    deny_other_encryption_statement,
+    deny_outdated_tls_statement,
     denies_insecure_transport,
     documents_equal,
     merge_statements,
     normalize_statement,
+    parse_condition_operator,
+    public_grant_reason,
+    read_access_statements,
     s3_access_logs_sid,
+    s3_access_logs_statement,
     validate_statements,
 )
 
@@ -389,3 +397,339 @@ def test_validate_statements_accepts_valid():
     statements = [valid_statement(), valid_statement(Sid="DenyDelete", Effect="Deny", Action=None, NotAction="s3:GetObject")]
 
     validate_statements(statements, BUCKET)
+
+
+# Rules that S3 enforces with MalformedPolicy
+
+
+def own_statement(**changes):
+    """Build a valid statement on this bucket's objects, with ``changes`` applied. A None value drops the element."""
+    statement = {
+        "Sid": "AuditRead",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "Action": "s3:GetObject",
+        "Resource": f"{BUCKET_ARN}/*",
+    }
+    statement.update(changes)
+    return {key: value for key, value in statement.items() if value is not None}
+
+
+MALFORMED_STATEMENTS = [
+    pytest.param(
+        own_statement(Resource=None),
+        ["Statement 'AuditRead' for bucket example-logs has no Resource or NotResource", f"{BUCKET_ARN}/*"],
+        id="no-resource",
+    ),
+    pytest.param(own_statement(Resource=[]), ["has no Resource or NotResource"], id="empty-resource-list"),
+    pytest.param(
+        own_statement(Resource="arn:aws:s3:::another-bucket/*"),
+        [
+            "Invalid Resource 'arn:aws:s3:::another-bucket/*' in statement 'AuditRead' for bucket example-logs",
+            f"Use {BUCKET_ARN} or {BUCKET_ARN}/",
+        ],
+        id="resource-other-bucket",
+    ),
+    pytest.param(
+        own_statement(Resource=[f"{BUCKET_ARN}/*", "arn:aws:s3:::example-logs-old/*"]),
+        ["Invalid Resource 'arn:aws:s3:::example-logs-old/*'"],
+        id="resource-bucket-with-same-start",
+    ),
+    pytest.param(
+        own_statement(Resource="arn:aws-cn:s3:::example-logs/*"),
+        ["Invalid Resource 'arn:aws-cn:s3:::example-logs/*'", BUCKET_ARN],
+        id="resource-other-partition",
+    ),
+    pytest.param(
+        own_statement(Resource="arn:aws:iam::111122223333:role/audit"),
+        ["Invalid Resource 'arn:aws:iam::111122223333:role/audit'"],
+        id="resource-other-service",
+    ),
+    pytest.param(own_statement(Resource=42), ["Invalid Resource 42"], id="resource-not-text"),
+    pytest.param(
+        own_statement(Action="ec2:RunInstances"),
+        ["Invalid Action 'ec2:RunInstances' in statement 'AuditRead' for bucket example-logs", "start with s3:"],
+        id="action-other-service",
+    ),
+    pytest.param(
+        own_statement(Action=["s3:GetObject", "kms:Decrypt"]), ["Invalid Action 'kms:Decrypt'"], id="action-list-mixed"
+    ),
+    pytest.param(
+        own_statement(Action=None, NotAction="sqs:*"), ["Invalid NotAction 'sqs:*'"], id="not-action-other-service"
+    ),
+    pytest.param(own_statement(Action=[]), ["has no Action or NotAction"], id="empty-action-list"),
+    pytest.param(
+        own_statement(Resources=f"{BUCKET_ARN}/*"),
+        ["Unknown element 'Resources' in statement 'AuditRead' for bucket example-logs", "Did you mean Resource?"],
+        id="element-misspelt",
+    ),
+    pytest.param(
+        own_statement(Version="2012-10-17"),
+        ["Unknown element 'Version'", "only Sid, Effect, Principal, NotPrincipal, Action"],
+        id="element-of-document",
+    ),
+    pytest.param(
+        own_statement(NotAction="s3:DeleteObject"), ["has both Action and NotAction"], id="action-and-not-action"
+    ),
+    pytest.param(
+        own_statement(NotResource=f"{BUCKET_ARN}/private/*"),
+        ["has both Resource and NotResource"],
+        id="resource-and-not-resource",
+    ),
+    pytest.param(
+        own_statement(Principal="arn:aws:iam::111122223333:root"),
+        ["Invalid Principal 'arn:aws:iam::111122223333:root'", "AWS, Service, Federated, CanonicalUser"],
+        id="principal-arn-as-text",
+    ),
+    pytest.param(
+        own_statement(Principal={"User": "audit"}), ["Invalid Principal {'User': 'audit'}"], id="principal-unknown-type"
+    ),
+    pytest.param(
+        own_statement(Condition={"StringEqualz": {"aws:SourceAccount": "111122223333"}}),
+        [
+            "Unknown condition operator 'StringEqualz' in statement 'AuditRead' for bucket example-logs",
+            "Did you mean StringEquals?",
+        ],
+        id="operator-misspelt",
+    ),
+    pytest.param(
+        own_statement(Condition={"NullIfExists": {"aws:SourceVpce": "true"}}),
+        ["Unknown condition operator 'NullIfExists'"],
+        id="operator-null-if-exists",
+    ),
+    pytest.param(
+        own_statement(Condition={"ForEachValue:StringEquals": {"aws:TagKeys": "team"}}),
+        ["Unknown condition operator 'ForEachValue:StringEquals'"],
+        id="operator-unknown-prefix",
+    ),
+    pytest.param(
+        own_statement(Condition=["StringEquals"]), ["Invalid Condition ['StringEquals']", "dict of condition operators"],
+        id="condition-not-dict",
+    ),
+    pytest.param(
+        own_statement(Condition={"StringEquals": "111122223333"}),
+        ["Invalid condition block StringEquals", "map condition keys to values"],
+        id="condition-block-not-dict",
+    ),
+]
+
+
+@pytest.mark.parametrize("statement, fragments", MALFORMED_STATEMENTS)
+def test_validate_statements_rejects_malformed(statement, fragments):
+    with pytest.raises(ValidationError) as raised:
+        validate_statements([statement], BUCKET)
+
+    for fragment in fragments:
+        assert fragment in str(raised.value)
+
+
+ACCEPTED_RESOURCES = [
+    pytest.param(BUCKET_ARN, id="bucket"),
+    pytest.param(f"{BUCKET_ARN}/*", id="objects"),
+    pytest.param(f"{BUCKET_ARN}/audit/2024/*", id="prefix"),
+    pytest.param(f"{BUCKET_ARN}/${{aws:username}}/*", id="policy-variable-in-key"),
+    pytest.param(f"{BUCKET_ARN}/?udit/*", id="question-mark-in-key"),
+    pytest.param("arn:aws:s3:::example-*/*", id="wildcard-in-bucket-name"),
+    pytest.param("arn:aws:s3:::example-logs*", id="wildcard-after-bucket-name"),
+    pytest.param("arn:aws:s3:::*", id="every-bucket"),
+    pytest.param("*", id="star"),
+]
+
+
+@pytest.mark.parametrize("resource", ACCEPTED_RESOURCES)
+def test_validate_statements_accepts_resource(resource):
+    validate_statements([own_statement(Resource=resource)], BUCKET)
+
+
+def test_validate_statements_resource_of_partition():
+    china = own_statement(Resource="arn:aws-cn:s3:::example-logs/*")
+
+    validate_statements([china], BUCKET, partition="aws-cn")
+    with pytest.raises(ValidationError):
+        validate_statements([own_statement()], BUCKET, partition="aws-cn")
+
+
+def test_validate_statements_not_resource_other_bucket():
+    # Exclusions are not checked against the bucket.
+    statement = own_statement(Effect="Deny", Resource=None, NotResource="arn:aws:s3:::another-bucket/*")
+
+    validate_statements([statement], BUCKET)
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["s3:*", "*", "S3:GetObject", "s3:Get*", ["s3:GetObject", "s3:ListBucket"]],
+)
+def test_validate_statements_accepts_action(action):
+    validate_statements([own_statement(Action=action)], BUCKET)
+
+
+ACCEPTED_CONDITIONS = [
+    pytest.param({"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}, id="if-exists"),
+    pytest.param({"ArnLikeIfExists": {"aws:SourceArn": "arn:aws:s3:::source"}}, id="arn-if-exists"),
+    pytest.param({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/*"}}, id="for-any-value"),
+    pytest.param({"ForAllValues:StringEqualsIfExists": {"aws:TagKeys": ["team"]}}, id="for-all-values-if-exists"),
+    pytest.param({"Null": {"s3:x-amz-server-side-encryption": "true"}}, id="null"),
+    pytest.param({"Bool": {"aws:SecureTransport": False}}, id="bool"),
+    pytest.param({"NumericLessThan": {"s3:TlsVersion": 1.2}}, id="numeric"),
+    pytest.param({"DateGreaterThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}, id="date"),
+    pytest.param({"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}, "NotIpAddress": {"aws:SourceIp": "192.0.2.8/32"}}, id="ip"),
+    pytest.param({"BinaryEquals": {"s3:x-amz-content-sha256": "QmluYXJ5"}}, id="binary"),
+    pytest.param({"stringequals": {"aws:SourceAccount": "111122223333"}}, id="other-case"),
+]
+
+
+@pytest.mark.parametrize("condition", ACCEPTED_CONDITIONS)
+def test_validate_statements_accepts_condition(condition):
+    validate_statements([own_statement(Condition=condition)], BUCKET)
+
+
+def collection_statements():
+    """Return every statement that this collection builds for the bucket: protections, readers and log delivery."""
+    statements = [
+        deny_insecure_transport_statement(BUCKET_ARN),
+        deny_outdated_tls_statement(BUCKET_ARN, "1.2"),
+        deny_other_encryption_statement(BUCKET_ARN, "aws:kms", "arn:aws:kms:us-east-1:111122223333:key/abcd"),
+        deny_deletion_statement(BUCKET_ARN, ["arn:aws:iam::111122223333:role/break-glass-*"]),
+        *read_access_statements(BUCKET_ARN, ["111122223333"], "o-a1b2c3d4e5"),
+        s3_access_logs_statement(BUCKET_ARN, "app/", "example-app", "111122223333"),
+    ]
+    sources = [{"type": kind} for kind in LOG_SOURCE_TYPES if kind != "s3_access_logs"]
+    statements.extend(log_source_statements(sources, BUCKET_ARN, "111122223333", "us-east-1"))
+    statements.extend(log_source_statements(sources, BUCKET_ARN, "111122223333", "ap-southeast-5"))
+    return statements
+
+
+def test_validate_statements_accepts_collection_statements():
+    statements = collection_statements()
+    by_sid = {statement["Sid"]: statement for statement in statements}
+
+    for statement in by_sid.values():
+        validate_statements([statement], BUCKET)
+    assert len(by_sid) > 10
+
+
+def test_collection_statements_not_public():
+    public = [statement["Sid"] for statement in collection_statements() if public_grant_reason(statement)]
+
+    assert public == []
+
+
+# parse_condition_operator
+
+PARSED_OPERATORS = [
+    pytest.param("StringEquals", ("", "StringEquals", False), id="plain"),
+    pytest.param("StringNotEqualsIfExists", ("", "StringNotEquals", True), id="if-exists"),
+    pytest.param("ForAnyValue:ArnLike", ("ForAnyValue:", "ArnLike", False), id="for-any-value"),
+    pytest.param("ForAllValues:StringLikeIfExists", ("ForAllValues:", "StringLike", True), id="prefix-and-suffix"),
+    pytest.param("Null", ("", "Null", False), id="null"),
+    pytest.param("numericlessthan", ("", "NumericLessThan", False), id="other-case"),
+    pytest.param("StringEqualz", None, id="misspelt"),
+    pytest.param("NullIfExists", None, id="null-if-exists"),
+    pytest.param("IfExists", None, id="suffix-only"),
+    pytest.param("ForAnyValue:", None, id="prefix-only"),
+]
+
+
+@pytest.mark.parametrize("name, expected", PARSED_OPERATORS)
+def test_parse_condition_operator(name, expected):
+    assert parse_condition_operator(name) == expected
+
+
+# public_grant_reason
+
+
+def everyone_statement(**changes):
+    """Build an Allow statement for Principal "*", with ``changes`` applied. A None value drops the element."""
+    return own_statement(**{"Principal": "*", **changes})
+
+
+PUBLIC_STATEMENTS = [
+    pytest.param(everyone_statement(), id="star"),
+    pytest.param(everyone_statement(Principal={"AWS": "*"}), id="aws-star"),
+    pytest.param(everyone_statement(Principal={"AWS": ["arn:aws:iam::111122223333:root", "*"]}), id="star-in-list"),
+    pytest.param(everyone_statement(Condition={"Bool": {"aws:SecureTransport": "true"}}), id="unrelated-condition"),
+    pytest.param(
+        everyone_statement(Condition={"ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}}), id="wildcard-source-arn"
+    ),
+    pytest.param(
+        everyone_statement(Condition={"StringLike": {"aws:SourceAccount": "1111222233?3"}}), id="wildcard-account"
+    ),
+    pytest.param(
+        everyone_statement(Condition={"StringEquals": {"aws:userid": "${aws:userid}"}}), id="policy-variable"
+    ),
+    pytest.param(
+        everyone_statement(Condition={"StringNotEquals": {"aws:SourceAccount": "111122223333"}}), id="negated"
+    ),
+    pytest.param(
+        everyone_statement(Condition={"StringEqualsIfExists": {"aws:SourceAccount": "111122223333"}}), id="if-exists"
+    ),
+    pytest.param(
+        everyone_statement(Condition={"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}),
+        id="for-all-values",
+    ),
+    pytest.param(
+        everyone_statement(Condition={"StringEquals": {"aws:SourceAccount": ["111122223333", "*"]}}),
+        id="one-wildcard-value",
+    ),
+    pytest.param(own_statement(Principal=None, NotPrincipal={"AWS": "arn:aws:iam::111122223333:root"}), id="not-principal"),
+]
+
+
+@pytest.mark.parametrize("statement", PUBLIC_STATEMENTS)
+def test_public_grant_reason_public(statement):
+    assert public_grant_reason(statement)
+
+
+NOT_PUBLIC_STATEMENTS = [
+    pytest.param(everyone_statement(Effect="Deny"), id="deny"),
+    pytest.param(
+        everyone_statement(Effect="Deny", Condition={"Bool": {"aws:SecureTransport": "false"}}), id="deny-insecure"
+    ),
+    pytest.param(own_statement(), id="named-account"),
+    pytest.param(own_statement(Principal={"Service": "logging.s3.amazonaws.com"}), id="service"),
+    pytest.param(
+        everyone_statement(Condition={"StringEquals": {"aws:SourceAccount": "111122223333"}}), id="source-account"
+    ),
+    pytest.param(
+        everyone_statement(Condition={"ArnLike": {"aws:SourceArn": "arn:aws:s3:::example-app"}}), id="source-arn"
+    ),
+    pytest.param(everyone_statement(Condition={"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}), id="vpc-endpoint"),
+    pytest.param(everyone_statement(Condition={"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}), id="source-ip"),
+    pytest.param(
+        everyone_statement(Condition={"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}), id="organization"
+    ),
+    pytest.param(
+        everyone_statement(Condition={"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/audit"}}),
+        id="principal-arn",
+    ),
+    pytest.param(
+        everyone_statement(Condition={"StringEquals": {"aws:sourceaccount": 111122223333}}), id="key-case-and-number"
+    ),
+    pytest.param(
+        everyone_statement(Condition={"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5"]}}),
+        id="for-any-value",
+    ),
+    pytest.param(
+        everyone_statement(
+            Condition={
+                "Bool": {"aws:SecureTransport": "true"},
+                "StringEquals": {"aws:PrincipalAccount": "111122223333"},
+            }
+        ),
+        id="one-limiting-condition-among-others",
+    ),
+]
+
+
+@pytest.mark.parametrize("statement", NOT_PUBLIC_STATEMENTS)
+def test_public_grant_reason_not_public(statement):
+    assert public_grant_reason(statement) is None
+
+
+def test_public_grant_reason_names_keys():
+    reason = public_grant_reason(everyone_statement())
+
+    assert 'Principal is "*"' in reason
+    assert "aws:SourceArn" in reason
+    assert "aws:SourceIp" in reason
