@@ -14,6 +14,9 @@ options:
       - The AWS region of the bucket, for example V(eu-west-1).
       - If not set, the E(AWS_REGION) or E(AWS_DEFAULT_REGION) environment variable is used, then the region
         of the AWS profile. The module fails when none is set.
+      - When S3 rejects the read of a setting with C(MethodNotAllowed) or C(NotImplemented), which it returns
+        for a feature that the region or endpoint lacks, a task that sets that setting fails before any write,
+        naming the region and the setting.
     type: str
     aliases: [aws_region]
   endpoint_url:

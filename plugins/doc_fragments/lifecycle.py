@@ -158,6 +158,8 @@ options:
         description:
           - The bucket that receives the logs; required when O(access_logging.enabled=true). It must not be
             the bucket itself, and must be in the same region and account.
+          - The name is checked against the S3 bucket naming rules before any request, whether or not
+            O(access_logging.manage_target) is set.
         type: str
       target_prefix:
         description: Key prefix of the log objects in the target bucket, for example V(example-logs/).

@@ -80,10 +80,12 @@ class BucketConcern(Concern):
             if error.error_code in ("301", "PermanentRedirect"):
                 return {"exists": True, "region": response_header(raw, "x-amz-bucket-region")}
             if error.error_code in ("403", "AccessDenied"):
+                # A HEAD response has no body, so it carries no error code that would distinguish the causes.
                 raise AwsApiError(
-                    f"Bucket {self.bucket} exists but is owned by another account, or s3:ListBucket is denied "
-                    "to the caller (HeadBucket answered 403 Forbidden). Bucket names are global: choose another "
-                    "name, or grant s3:ListBucket on the bucket.",
+                    f"S3 refused the HeadBucket request for bucket {self.bucket} with 403 Forbidden, which names "
+                    "no cause. Either the credentials are invalid or expired, or they lack s3:ListBucket on the "
+                    "bucket, which is also the case when another account owns it (bucket names are global). "
+                    "Check the credentials, grant s3:ListBucket on the bucket, or choose another bucket name.",
                     operation="HeadBucket",
                     error_code=error.error_code,
                     bucket=self.bucket,

@@ -79,6 +79,10 @@ class BucketInfo:
         self.expected = {key: expected_options.get(key) for key in INFO_KEYS}
         # Readers get empty options: they only read. Comparers get the expected options.
         self.readers: Dict[str, Concern] = {key: CONCERN_CLASSES[key](self.ctx, {}) for key in INFO_KEYS}
+        # A report reads every setting without asking to manage it, so a setting the region does not
+        # support is skipped with a warning instead of failing the report.
+        for reader in self.readers.values():
+            reader.requested = False
         self.comparers: Dict[str, Concern] = {
             key: CONCERN_CLASSES[key](self.ctx, options)
             for key, options in self.expected.items()

@@ -44,3 +44,27 @@ class AwsApiError(LogsafeError):
 
 class AccessDeniedError(AwsApiError):
     """A request refused for lack of permission; ``operation`` names the IAM action's API call."""
+
+
+class UnsupportedSettingError(AwsApiError):
+    """A read of a setting that S3 rejected with MethodNotAllowed or NotImplemented, because the endpoint lacks it.
+
+    ``setting`` names the setting ("lifecycle configuration"), ``region`` is the
+    region of the request and ``aws_message`` the message that S3 returned.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        operation: str,
+        error_code: Optional[str],
+        bucket: Optional[str],
+        setting: str,
+        region: Optional[str],
+        aws_message: str,
+        **details: Any,
+    ) -> None:
+        super().__init__(message, operation=operation, error_code=error_code, bucket=bucket, **details)
+        self.setting = setting
+        self.region = region
+        self.aws_message = aws_message

@@ -84,26 +84,24 @@ class LifecycleConcern(Concern):
     def _reject_retention_decrease(self, current_rules: List[Dict[str, Any]], rules: List[Dict[str, Any]]) -> None:
         """Fail before any write when the new rules would delete objects sooner than the current ones."""
         changes = retention_changes(current_rules, rules)
-        current_ids = {rule["ID"] for rule in current_rules}
-        new_expiring = [
-            rule["ID"]
-            for rule in rules
-            if rule["ID"] not in current_ids
-            and rule["Status"] == "Enabled"
-            and (rule.get("Expiration") or rule.get("NoncurrentVersionExpiration"))
-        ]
-        if new_expiring and not current_rules and not self.ctx.absent and self._holds_objects():
-            changes.append(
-                f"Lifecycle rule(s) {', '.join(repr(rule_id) for rule_id in new_expiring)} add an expiration to a "
-                "bucket that had no lifecycle configuration and already holds objects"
-            )
-        if changes:
-            raise ValidationError(
-                f"The lifecycle change on bucket {self.bucket} would delete logs sooner than now: "
-                f"{'; '.join(change.rstrip('.') for change in changes)}. "
-                "Logs are evidence, so this needs allow_retention_decrease set to true "
-                "(logs_bucket_allow_retention_decrease in the role)."
-            )
+        adds_expiration = any(change.adds_expiration for change in changes)
+        if adds_expiration and (self.ctx.absent or not self._holds_objects()):
+            # Without objects, an added expiration deletes no log that exists now.
+            changes = [change for change in changes if not change.adds_expiration]
+            adds_expiration = False
+        if not changes:
+            return
+        details = "; ".join(change.message.rstrip(".") for change in changes)
+        objects_note = (
+            f" Bucket {self.bucket} already holds objects, so an added expiration can delete logs that exist now."
+            if adds_expiration
+            else ""
+        )
+        raise ValidationError(
+            f"The lifecycle change on bucket {self.bucket} would delete logs sooner than now: {details}.{objects_note} "
+            "Logs are evidence, so this needs allow_retention_decrease set to true "
+            "(logs_bucket_allow_retention_decrease in the role)."
+        )
 
     def _holds_objects(self) -> bool:
         response = self.ctx.call("s3", "ListObjectVersions", "list the object versions", Bucket=self.bucket, MaxKeys=1)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from ansible_collections.logsafe.aws.plugins.module_utils._errors import ValidationError
 
@@ -1170,36 +1170,156 @@ def rule_sets_equal(first: List[dict], second: List[dict]) -> bool:
     return canonical_sorted(first) == canonical_sorted(second)
 
 
-def retention_changes(current: List[dict], desired: List[dict]) -> List[str]:
-    """Describe each change in ``desired`` that makes S3 delete objects sooner than ``current`` does.
+# Retention: whether new rules make S3 delete objects sooner than the current rules
 
-    Both lists are API-shaped. Only rules whose id is in both lists count: an
-    expiration or noncurrent version expiration that gets shorter, that is added
-    where the current rule has none, or that takes effect because a disabled rule
-    is enabled. A desired rule that is disabled deletes nothing.
+
+class RetentionChange(NamedTuple):
+    """One way in which new lifecycle rules make S3 delete objects sooner than the current rules do."""
+
+    message: str
+    # True when no current rule expires those objects at all. That deletes logs
+    # only when the bucket already contains objects, which the caller checks.
+    adds_expiration: bool
+
+
+def retention_changes(current: List[dict], desired: List[dict]) -> List[RetentionChange]:
+    """Describe each new or changed rule in ``desired`` that makes S3 delete objects sooner than ``current`` does.
+
+    Both lists are API-shaped. Retention is compared by filter scope, whatever
+    the rule ids: the expiration of a new or changed enabled rule is compared
+    with those of the enabled current rules whose filter covers the same or a
+    wider set of objects (``filter_covers``). The new expiration is no decrease
+    when it is no earlier than at least one of them, because the first
+    expiration that applies to an object deletes it. When none of them has
+    an expiration, the new rule adds one. Noncurrent version expiration is
+    compared the same way, with its number of newer noncurrent versions kept.
     """
-    # NOTE: a changed filter can widen which objects an existing expiration
-    # deletes. That change is not reported here.
-    current_by_id = rules_by_id([normalize_api_rule(rule) for rule in current])
-    changes: List[str] = []
+    # NOTE: only a current rule that covers the whole scope of a new rule counts.
+    # Where several narrower current rules together expire every object of that
+    # scope, the new rule is still reported, so the check errs towards asking
+    # for allow_retention_decrease.
+    current_rules = [normalize_api_rule(rule) for rule in current]
+    current_by_id = rules_by_id(current_rules)
+    enabled_rules = [rule for rule in current_rules if rule["Status"] == "Enabled"]
+    changes: List[RetentionChange] = []
     for new_rule in (normalize_api_rule(rule) for rule in desired):
-        old_rule = current_by_id.get(new_rule.get("ID", ""))
-        if old_rule is None or new_rule["Status"] != "Enabled":
+        same_id = current_by_id.get(new_rule.get("ID", ""))
+        if new_rule["Status"] != "Enabled" or same_id == new_rule:
             continue
-        name = f"Lifecycle rule {new_rule['ID']!r}"
-        old_enabled = old_rule["Status"] == "Enabled"
-        changes.extend(
-            _expiration_changes(name, old_rule.get("Expiration", {}), new_rule.get("Expiration", {}), old_enabled)
-        )
-        changes.extend(
-            _noncurrent_expiration_changes(
-                name,
-                old_rule.get("NoncurrentVersionExpiration"),
-                new_rule.get("NoncurrentVersionExpiration"),
-                old_enabled,
-            )
-        )
+        covering = [rule for rule in enabled_rules if filter_covers(rule["Filter"], new_rule["Filter"])]
+        changes.extend(_expiration_changes(new_rule, covering, same_id))
+        changes.extend(_noncurrent_expiration_changes(new_rule, covering, same_id))
     return changes
+
+
+def filter_covers(wider: dict, narrower: dict) -> bool:
+    """Tell whether every object that the filter ``narrower`` matches also matches the filter ``wider``.
+
+    An empty filter covers every filter. Otherwise the prefix of ``narrower``
+    must start with the prefix of ``wider``, ``narrower`` must have every tag of
+    ``wider``, and its size bounds must be the same or tighter.
+    """
+    wider_prefix, wider_tags, wider_minimum, wider_maximum = _filter_parts(wider)
+    prefix, tags, minimum, maximum = _filter_parts(narrower)
+    prefix_covered = prefix.startswith(wider_prefix)
+    tags_covered = all(tag in tags for tag in wider_tags)
+    minimum_covered = wider_minimum is None or (minimum is not None and minimum >= wider_minimum)
+    maximum_covered = wider_maximum is None or (maximum is not None and maximum <= wider_maximum)
+    return prefix_covered and tags_covered and minimum_covered and maximum_covered
+
+
+def _expiration_changes(new_rule: dict, covering: List[dict], same_id: Optional[dict]) -> List[RetentionChange]:
+    # An expiration that only removes expired delete markers deletes no data, so it counts as none.
+    new = new_rule.get("Expiration", {})
+    when_key = _expiration_key(new)
+    if when_key is None:
+        return []
+    name = f"Lifecycle rule {new_rule['ID']!r}"
+    expiring = [rule for rule in covering if _expiration_key(rule.get("Expiration", {})) is not None]
+    if not expiring:
+        return [
+            RetentionChange(
+                f"{name} adds an {_describe_expiration(new)} for {_describe_scope(new_rule['Filter'])}, "
+                f"where no enabled current rule with the same or a wider filter has one{_disabled_note(same_id)}.",
+                adds_expiration=True,
+            )
+        ]
+
+    # Days and dates compare only with their own kind.
+    comparable = [rule for rule in expiring if when_key in rule["Expiration"]]
+    new_when = _comparable_when(new, when_key)
+    if any(new_when >= _comparable_when(rule["Expiration"], when_key) for rule in comparable):
+        return []
+    if not comparable:
+        old_rule = expiring[0]
+        old = old_rule["Expiration"]
+        return [
+            RetentionChange(
+                f"{name} replaces the {_describe_expiration(old)}{_source(old_rule, new_rule)} "
+                f"with an {_describe_expiration(new)}.",
+                adds_expiration=False,
+            )
+        ]
+
+    old_rule = min(comparable, key=lambda rule: _comparable_when(rule["Expiration"], when_key))
+    old = old_rule["Expiration"]
+    source = _source(old_rule, new_rule)
+    if when_key == "Days":
+        message = f"{name} shortens expiration from {_days(old['Days'])}{source} to {_days(new['Days'])}."
+    else:
+        message = (
+            f"{name} moves expiration earlier, from {_date_view(old['Date'])}{source} to {_date_view(new['Date'])}."
+        )
+    return [RetentionChange(message, adds_expiration=False)]
+
+
+def _noncurrent_expiration_changes(
+    new_rule: dict, covering: List[dict], same_id: Optional[dict]
+) -> List[RetentionChange]:
+    new = new_rule.get("NoncurrentVersionExpiration") or {}
+    if "NoncurrentDays" not in new:
+        return []
+    name = f"Lifecycle rule {new_rule['ID']!r}"
+    expiring = [rule for rule in covering if "NoncurrentDays" in (rule.get("NoncurrentVersionExpiration") or {})]
+    if not expiring:
+        return [
+            RetentionChange(
+                f"{name} adds a noncurrent version expiration after {_days(new['NoncurrentDays'], 'noncurrent day')} "
+                f"for {_describe_scope(new_rule['Filter'])}, where no enabled current rule with the same or a wider "
+                f"filter has one{_disabled_note(same_id)}.",
+                adds_expiration=True,
+            )
+        ]
+
+    shortenings = [_noncurrent_shortenings(name, rule, new, _source(rule, new_rule)) for rule in expiring]
+    if any(not messages for messages in shortenings):
+        return []
+    # Name the current rule that differs least: the fewest shortenings, then the fewest noncurrent days.
+    closest = min(
+        range(len(expiring)),
+        key=lambda index: (len(shortenings[index]), expiring[index]["NoncurrentVersionExpiration"]["NoncurrentDays"]),
+    )
+    return [RetentionChange(message, adds_expiration=False) for message in shortenings[closest]]
+
+
+def _noncurrent_shortenings(name: str, old_rule: dict, new: dict, source: str) -> List[str]:
+    """Describe how ``new`` deletes noncurrent versions sooner than the expiration of ``old_rule``."""
+    old = old_rule["NoncurrentVersionExpiration"]
+    messages = []
+    if new["NoncurrentDays"] < old["NoncurrentDays"]:
+        messages.append(
+            f"{name} shortens noncurrent version expiration from {_days(old['NoncurrentDays'])}{source} "
+            f"to {_days(new['NoncurrentDays'])}."
+        )
+    # Without NewerNoncurrentVersions, S3 keeps no extra noncurrent versions.
+    old_kept = old.get("NewerNoncurrentVersions", 0)
+    new_kept = new.get("NewerNoncurrentVersions", 0)
+    if new_kept < old_kept:
+        messages.append(
+            f"{name} lowers the newer noncurrent versions that noncurrent version expiration keeps "
+            f"from {old_kept}{source} to {new_kept}."
+        )
+    return messages
 
 
 def _describe_expiration(expiration: dict) -> str:
@@ -1216,57 +1336,44 @@ def _expiration_key(expiration: dict) -> Optional[str]:
     return None
 
 
-def _expiration_changes(name: str, old: dict, new: dict, old_enabled: bool) -> List[str]:
-    # An expiration that only removes expired delete markers deletes no data, so it counts as none.
-    new_when = _expiration_key(new)
-    old_when = _expiration_key(old)
-    if new_when is None:
-        return []
-    if old_when is None:
-        return [f"{name} adds an {_describe_expiration(new)}, where the current rule has no expiration."]
-    if not old_enabled:
-        return [
-            f"{name} is enabled with an {_describe_expiration(new)}, "
-            f"but the current rule is disabled, so its {_describe_expiration(old)} is not in effect."
-        ]
-    if old_when != new_when:
-        return [f"{name} replaces the {_describe_expiration(old)} with an {_describe_expiration(new)}."]
-    if new[new_when] >= old[old_when]:
-        return []
-    if new_when == "Days":
-        return [f"{name} shortens expiration from {_days(old['Days'])} to {_days(new['Days'])}."]
-    return [f"{name} moves expiration earlier, from {_date_view(old['Date'])} to {_date_view(new['Date'])}."]
+def _comparable_when(expiration: dict, when_key: str) -> Any:
+    """Return the days, or the ``YYYY-MM-DD`` text of the date, which sorts like the date itself."""
+    value = expiration[when_key]
+    if when_key == "Days":
+        return value
+    # A date that is not midnight UTC stays a datetime after normalisation; its day is what counts.
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()[:10]
+    return str(value)[:10]
 
 
-def _noncurrent_expiration_changes(name: str, old: Optional[dict], new: Optional[dict], old_enabled: bool) -> List[str]:
-    if not new or "NoncurrentDays" not in new:
-        return []
-    new_days = new["NoncurrentDays"]
-    if not old or "NoncurrentDays" not in old:
-        return [
-            f"{name} adds a noncurrent version expiration after {_days(new_days, 'noncurrent day')}, "
-            "where the current rule has none."
-        ]
-    old_days = old["NoncurrentDays"]
-    if not old_enabled:
-        return [
-            f"{name} is enabled with a noncurrent version expiration after {_days(new_days, 'noncurrent day')}, "
-            f"but the current rule is disabled, so its expiration after {_days(old_days, 'noncurrent day')} "
-            "is not in effect."
-        ]
+def _describe_scope(rule_filter: dict) -> str:
+    prefix, tags, minimum, maximum = _filter_parts(rule_filter)
+    parts = []
+    if prefix:
+        parts.append(f"prefix {prefix!r}")
+    if tags:
+        parts.append("tags " + ", ".join(f"{tag['Key']}={tag['Value']}" for tag in tags))
+    if minimum is not None:
+        parts.append(f"a size over {minimum} bytes")
+    if maximum is not None:
+        parts.append(f"a size under {maximum} bytes")
+    if not parts:
+        return "every object"
+    return "objects with " + " and ".join(parts)
 
-    changes = []
-    if new_days < old_days:
-        changes.append(f"{name} shortens noncurrent version expiration from {_days(old_days)} to {_days(new_days)}.")
-    # Without NewerNoncurrentVersions, S3 keeps no extra noncurrent versions.
-    old_kept = old.get("NewerNoncurrentVersions", 0)
-    new_kept = new.get("NewerNoncurrentVersions", 0)
-    if new_kept < old_kept:
-        changes.append(
-            f"{name} lowers the newer noncurrent versions that noncurrent version expiration keeps "
-            f"from {old_kept} to {new_kept}."
-        )
-    return changes
+
+def _source(old_rule: dict, new_rule: dict) -> str:
+    """Name the current rule in a message about ``new_rule``, unless it is the current version of the same rule."""
+    if old_rule["ID"] == new_rule["ID"]:
+        return ""
+    return f" of current rule {old_rule['ID']!r}"
+
+
+def _disabled_note(same_id: Optional[dict]) -> str:
+    if same_id is None or same_id["Status"] == "Enabled":
+        return ""
+    return f" (the current rule {same_id['ID']!r} is disabled)"
 
 
 def _days(count: Any, unit: str = "day") -> str:

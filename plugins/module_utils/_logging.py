@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Optional
 
+from ansible_collections.logsafe.aws.plugins.module_utils._bucket import validate_bucket_name
 from ansible_collections.logsafe.aws.plugins.module_utils._concern import BucketContext, Concern
 from ansible_collections.logsafe.aws.plugins.module_utils._errors import ValidationError
 from ansible_collections.logsafe.aws.plugins.module_utils._policy_document import (
@@ -22,6 +23,9 @@ KEY_FORMATS = {
     "partitioned_event_time": {"PartitionedPrefix": {"PartitionDateSource": "EventTime"}},
     "partitioned_delivery_time": {"PartitionedPrefix": {"PartitionDateSource": "DeliveryTime"}},
 }
+
+# The target bucket option as s3_bucket_logging and s3_logs_bucket name it, for messages.
+TARGET_BUCKET_OPTION = "target_bucket (access_logging.target_bucket in s3_logs_bucket)"
 
 DISABLED = {
     "enabled": False,
@@ -65,6 +69,10 @@ class LoggingConcern(Concern):
                 f"Invalid target_bucket '{target}' for bucket {self.bucket}: a bucket must not deliver its access "
                 "logs to itself, because every delivery would create another log record. Use a separate bucket."
             )
+        # A target that the run does not manage gets no bucket concern, so its name is checked here,
+        # before any request. Only the naming rules count: the warning about dots in a name concerns
+        # requests to a bucket, and a managed target's bucket concern gives it already.
+        validate_bucket_name(target, TARGET_BUCKET_OPTION)
         key_format = self.options.get("target_object_key_format")
         if key_format is not None and key_format not in KEY_FORMATS:
             raise ValidationError(

@@ -36,9 +36,11 @@ options:
     default: present
   allow_retention_decrease:
     description:
-      - Allow changes that make S3 delete logs sooner than now - a shorter expiration or noncurrent version
-        expiration in a rule, a first expiration on a bucket that already holds objects, or suspending versioning.
-      - Without it, such a change fails before any write, naming the rule and the old and new days.
+      - Allow changes that make S3 delete logs sooner than now, or suspending versioning. A lifecycle rule deletes
+        logs sooner when its expiration or noncurrent version expiration is shorter than that of every current
+        rule whose filter matches the same or more objects, whatever the rule ids. It also does so when it adds an
+        expiration for objects that no such current rule expires, on a bucket that already contains objects.
+      - Without it, such a change fails before any write, naming the rules and the old and new days.
     type: bool
     default: false
   rule_ids:

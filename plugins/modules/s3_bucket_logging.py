@@ -32,7 +32,7 @@ options:
   target_bucket:
     description:
       - The bucket that receives the logs, in the same region and account. It must not be the bucket itself.
-      - Required with O(state=present).
+      - Required with O(state=present). The name is checked against the S3 bucket naming rules before any request.
     type: str
   target_prefix:
     description: Key prefix of the log objects, for example V(example-logs/).

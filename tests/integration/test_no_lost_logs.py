@@ -22,9 +22,6 @@ from integration.in_process import run_in_process
 
 ROLE_TASKS = Path(__file__).resolve().parents[2] / "roles" / "logs_bucket" / "tasks"
 
-# Marks a promise that the module does not keep yet; strict, so the mark must go once it does.
-NOT_KEPT = pytest.mark.xfail(strict=True, reason="the module does not keep this promise yet")
-
 
 @pytest.fixture
 def module_env(moto, monkeypatch):
@@ -255,13 +252,8 @@ def test_lifecycle_module_allow_option_applies(moto, module_env, s3):
     assert expiration_days(s3, bucket) == {"logs-retention": 30}
 
 
-@NOT_KEPT
 def test_new_expiring_rule_next_to_archive_rule_rejected(moto, module_env, s3):
-    """A bucket whose only rule archives and never expires keeps its logs; a new rule that expires them needs the option.
-
-    The module requires the option only when the bucket has no lifecycle
-    configuration at all, so a rule that only transitions lets this through.
-    """
+    """A bucket whose only rule archives and never expires keeps its logs; a new rule that expires them needs the option."""
     bucket = unique_bucket("archive-then-expire")
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="app.log", Body=b"evidence")
@@ -271,16 +263,11 @@ def test_new_expiring_rule_next_to_archive_rule_rejected(moto, module_env, s3):
     mark = moto.mark()
     result = run_in_process("s3_logs_bucket", {"name": bucket, "lifecycle": {"rules": [expiring_rule(30, "expire")]}})
 
-    assert_rejected_without_write(moto, result, ["'expire'", "30 days"], mark)
+    assert_rejected_without_write(moto, result, ["'expire'", "after 30 days", "already holds objects"], mark)
 
 
-@NOT_KEPT
 def test_renamed_rule_with_shorter_expiration_rejected(moto, module_env, s3):
-    """Replacing a 365-day rule by a 30-day rule of another id (purge_rules) shortens retention and needs the option.
-
-    Retention is compared only between rules with the same id, so a new id
-    slips through.
-    """
+    """Replacing a 365-day rule by a 30-day rule of another id (purge_rules) shortens retention and needs the option."""
     bucket = unique_bucket("renamed-rule")
     created = run_in_process("s3_logs_bucket", {"name": bucket, "lifecycle": {"rules": [expiring_rule(365)]}})
     assert created.get("failed") is not True, created
@@ -291,7 +278,9 @@ def test_renamed_rule_with_shorter_expiration_rejected(moto, module_env, s3):
         {"name": bucket, "lifecycle": {"rules": [expiring_rule(30, "retention")], "purge_rules": True}},
     )
 
-    assert_rejected_without_write(moto, result, ["365", "30"], mark)
+    assert_rejected_without_write(
+        moto, result, ["'retention'", "from 365 days of current rule 'logs-retention' to 30 days"], mark
+    )
     assert expiration_days(s3, bucket) == {"logs-retention": 365}
 
 

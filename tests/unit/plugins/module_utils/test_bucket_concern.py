@@ -89,15 +89,22 @@ def test_bucket_in_other_region(stubbed_aws):
     assert "Set region to eu-west-1" in message
 
 
-def test_bucket_forbidden(stubbed_aws):
-    stub_head_bucket_error(stubbed_aws, "403", 403)
+@pytest.mark.parametrize("code", ["403", "AccessDenied"])
+def test_bucket_forbidden(stubbed_aws, code):
+    stub_head_bucket_error(stubbed_aws, code, 403)
     concern = BucketConcern(stubbed_aws.context(), {})
 
     with pytest.raises(AwsApiError) as raised:
         stubbed_aws.run(concern)
 
-    assert f"Bucket {BUCKET} exists but is owned by another account, or s3:ListBucket is denied" in str(raised.value)
-    assert raised.value.error_code == "403"
+    message = str(raised.value)
+    assert f"S3 refused the HeadBucket request for bucket {BUCKET} with 403 Forbidden" in message
+    assert "the credentials are invalid or expired" in message
+    assert "they lack s3:ListBucket on the bucket" in message
+    assert "another account owns it" in message
+    assert "Check the credentials, grant s3:ListBucket on the bucket, or choose another bucket name." in message
+    assert raised.value.error_code == code
+    assert raised.value.operation == "HeadBucket"
 
 
 def test_bucket_name_taken(stubbed_aws):

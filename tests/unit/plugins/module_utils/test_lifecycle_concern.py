@@ -244,3 +244,95 @@ def test_lifecycle_remove_last_rule_deletes(stubbed_aws):
     assert changed is True
     assert desired is None
     stubbed_aws.assert_no_pending_responses()
+
+
+ARCHIVE_ONLY = {
+    "ID": "archive",
+    "Status": "Enabled",
+    "Filter": {"Prefix": ""},
+    "Transitions": [{"Days": 90, "StorageClass": "GLACIER"}],
+}
+EXPIRE_ALL = {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 30}}
+
+
+def stub_object_versions(stubbed_aws, has_objects):
+    versions = {"Versions": [{"Key": "app/1.log", "VersionId": "v1", "IsLatest": True}]} if has_objects else {}
+    stubbed_aws.s3.add_response("list_object_versions", versions, {"Bucket": BUCKET, "MaxKeys": 1})
+
+
+def test_lifecycle_expiration_next_to_archive_rejected(stubbed_aws):
+    stub_read(stubbed_aws, [ARCHIVE_ONLY], None)
+    stub_object_versions(stubbed_aws, True)
+    concern = LifecycleConcern(stubbed_aws.context(), {"rules": [{"id": "expire", "expiration": {"days": 30}}]})
+
+    with pytest.raises(ValidationError) as raised:
+        stubbed_aws.run(concern)
+
+    message = str(raised.value)
+    assert f"The lifecycle change on bucket {BUCKET} would delete logs sooner than now" in message
+    assert "Lifecycle rule 'expire' adds an expiration after 30 days for every object" in message
+    assert f"Bucket {BUCKET} already holds objects" in message
+    assert "allow_retention_decrease" in message
+    stubbed_aws.assert_no_pending_responses()
+
+
+def test_lifecycle_expiration_next_to_archive_on_empty_bucket(stubbed_aws):
+    stub_read(stubbed_aws, [ARCHIVE_ONLY], None)
+    stub_object_versions(stubbed_aws, False)
+    stub_write(stubbed_aws, [ARCHIVE_ONLY, EXPIRE_ALL], None)
+    concern = LifecycleConcern(stubbed_aws.context(), {"rules": [{"id": "expire", "expiration": {"days": 30}}]})
+
+    changed, _current, _desired = stubbed_aws.run(concern)
+
+    assert changed is True
+    stubbed_aws.assert_no_pending_responses()
+
+
+def test_lifecycle_renamed_shorter_rule_rejected(stubbed_aws):
+    # A shorter expiration needs the option on an empty bucket too, so no ListObjectVersions is stubbed.
+    stub_read(stubbed_aws, [EXPIRE_LOGS], None)
+    options = {
+        "rules": [{"id": "logs-retention", "filter": {"prefix": "logs/"}, "expiration": {"days": 30}}],
+        "purge_rules": True,
+    }
+    concern = LifecycleConcern(stubbed_aws.context(), options)
+
+    with pytest.raises(ValidationError) as raised:
+        stubbed_aws.run(concern)
+
+    message = str(raised.value)
+    assert (
+        "Lifecycle rule 'logs-retention' shortens expiration from 365 days of current rule 'expire-logs' to 30 days"
+        in message
+    )
+    assert "already holds objects" not in message
+    stubbed_aws.assert_no_pending_responses()
+
+
+def test_lifecycle_renamed_rule_same_days_allowed(stubbed_aws):
+    renamed = dict(EXPIRE_LOGS, ID="logs-retention")
+    stub_read(stubbed_aws, [EXPIRE_LOGS], None)
+    stub_write(stubbed_aws, [renamed], None)
+    options = {
+        "rules": [{"id": "logs-retention", "filter": {"prefix": "logs/"}, "expiration": {"days": 365}}],
+        "purge_rules": True,
+    }
+    concern = LifecycleConcern(stubbed_aws.context(), options)
+
+    changed, _current, _desired = stubbed_aws.run(concern)
+
+    assert changed is True
+    stubbed_aws.assert_no_pending_responses()
+
+
+def test_lifecycle_new_bucket_sends_no_object_listing(stubbed_aws):
+    ctx = stubbed_aws.context()
+    ctx.absent = True
+    concern = LifecycleConcern(ctx, {"rules": [{"id": "expire", "expiration": {"days": 30}}]})
+
+    current = concern.read()
+    desired = concern.desired(current)
+
+    assert current is None
+    assert desired["rules"] == [dict(EXPIRE_ALL, Filter={})]
+    stubbed_aws.assert_no_pending_responses()

@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.logsafe.aws.plugins.module_utils._errors import ValidationError
 from ansible_collections.logsafe.aws.plugins.module_utils._lifecycle_rules import (
+    filter_covers,
     merge_rules,
     normalize_api_rule,
     retention_changes,
@@ -996,9 +997,10 @@ def test_rule_sets_equal(first, second, expected):
     assert rule_sets_equal(**swapped) is expected
 
 
-def expiring(rule_id="r1", days=None, date=None, status="Enabled", noncurrent_days=None, newer=None, marker=None):
-    """Return a canonical rule with the given expiration settings."""
-    rule = api_rule(rule_id, Status=status)
+def expiring(rule_id="r1", days=None, date=None, status="Enabled", noncurrent_days=None, newer=None, marker=None,
+             rule_filter=None):
+    """Return a canonical rule with the given expiration settings and filter (whole bucket by default)."""
+    rule = api_rule(rule_id, Status=status, Filter=rule_filter or {})
     expiration = {}
     if days is not None:
         expiration["Days"] = days
@@ -1017,67 +1019,151 @@ def expiring(rule_id="r1", days=None, date=None, status="Enabled", noncurrent_da
     return rule
 
 
+def shorter(message):
+    """Return an expected retention change that shortens an expiration."""
+    return (message, False)
+
+
+def added(message):
+    """Return an expected retention change that adds an expiration where none applied."""
+    return (message, True)
+
+
 LATER_DATE = "2028-01-01T00:00:00.000Z"
+NO_COVERING_RULE = "where no enabled current rule with the same or a wider filter has one"
+LOGS = {"Prefix": "logs/"}
+LOGS_APP = {"Prefix": "logs/app/"}
+PROD = {"Tag": {"Key": "env", "Value": "prod"}}
+PROD_SECURITY = {"And": {"Tags": [{"Key": "env", "Value": "prod"}, {"Key": "team", "Value": "security"}]}}
+ARCHIVE = api_rule("archive", Transitions=[{"Days": 90, "StorageClass": "GLACIER"}])
 
 RETENTION_CASES = [
+    # One rule id, one filter: the current version of the rule is the one compared.
     pytest.param([expiring(days=365)], [expiring(days=30)],
-                 ["Lifecycle rule 'r1' shortens expiration from 365 days to 30 days."], id="shorter-days"),
+                 [shorter("Lifecycle rule 'r1' shortens expiration from 365 days to 30 days.")], id="shorter-days"),
     pytest.param([expiring(days=30)], [expiring(days=365)], [], id="longer-days"),
     pytest.param([expiring(days=30)], [expiring(days=30)], [], id="same-days"),
     pytest.param([expiring()], [expiring(days=30)],
-                 ["Lifecycle rule 'r1' adds an expiration after 30 days, where the current rule has no expiration."],
+                 [added(f"Lifecycle rule 'r1' adds an expiration after 30 days for every object, {NO_COVERING_RULE}.")],
                  id="added-days"),
     pytest.param([expiring(marker=True)], [expiring(days=30)],
-                 ["Lifecycle rule 'r1' adds an expiration after 30 days, where the current rule has no expiration."],
+                 [added(f"Lifecycle rule 'r1' adds an expiration after 30 days for every object, {NO_COVERING_RULE}.")],
                  id="added-days-after-delete-marker"),
     pytest.param([expiring()], [expiring(date=CANONICAL_DATE)],
-                 ["Lifecycle rule 'r1' adds an expiration on 2027-01-01, where the current rule has no expiration."],
+                 [added(f"Lifecycle rule 'r1' adds an expiration on 2027-01-01 for every object, {NO_COVERING_RULE}.")],
                  id="added-date"),
     pytest.param([expiring()], [expiring(marker=True)], [], id="added-delete-marker-only"),
     pytest.param([expiring(days=30)], [expiring()], [], id="removed-expiration"),
     pytest.param([expiring(date=LATER_DATE)], [expiring(date=CANONICAL_DATE)],
-                 ["Lifecycle rule 'r1' moves expiration earlier, from 2028-01-01 to 2027-01-01."],
+                 [shorter("Lifecycle rule 'r1' moves expiration earlier, from 2028-01-01 to 2027-01-01.")],
                  id="earlier-date"),
     pytest.param([expiring(date=CANONICAL_DATE)], [expiring(date=LATER_DATE)], [], id="later-date"),
     pytest.param([expiring(days=365)], [expiring(date=CANONICAL_DATE)],
-                 ["Lifecycle rule 'r1' replaces the expiration after 365 days with an expiration on 2027-01-01."],
+                 [shorter("Lifecycle rule 'r1' replaces the expiration after 365 days with an expiration on 2027-01-01.")],
                  id="days-to-date"),
     pytest.param([expiring(date=CANONICAL_DATE)], [expiring(days=365)],
-                 ["Lifecycle rule 'r1' replaces the expiration on 2027-01-01 with an expiration after 365 days."],
+                 [shorter("Lifecycle rule 'r1' replaces the expiration on 2027-01-01 with an expiration after 365 days.")],
                  id="date-to-days"),
     pytest.param([expiring(noncurrent_days=90)], [expiring(noncurrent_days=30)],
-                 ["Lifecycle rule 'r1' shortens noncurrent version expiration from 90 days to 30 days."],
+                 [shorter("Lifecycle rule 'r1' shortens noncurrent version expiration from 90 days to 30 days.")],
                  id="shorter-noncurrent-days"),
     pytest.param([expiring(noncurrent_days=30)], [expiring(noncurrent_days=90)], [], id="longer-noncurrent-days"),
     pytest.param([expiring()], [expiring(noncurrent_days=30)],
-                 ["Lifecycle rule 'r1' adds a noncurrent version expiration after 30 noncurrent days, "
-                  "where the current rule has none."], id="added-noncurrent"),
+                 [added("Lifecycle rule 'r1' adds a noncurrent version expiration after 30 noncurrent days for every "
+                        f"object, {NO_COVERING_RULE}.")], id="added-noncurrent"),
     pytest.param([expiring(noncurrent_days=30, newer=5)], [expiring(noncurrent_days=30, newer=1)],
-                 ["Lifecycle rule 'r1' lowers the newer noncurrent versions that noncurrent version expiration "
-                  "keeps from 5 to 1."], id="fewer-newer-versions"),
+                 [shorter("Lifecycle rule 'r1' lowers the newer noncurrent versions that noncurrent version expiration "
+                          "keeps from 5 to 1.")], id="fewer-newer-versions"),
     pytest.param([expiring(noncurrent_days=30, newer=5)], [expiring(noncurrent_days=30)],
-                 ["Lifecycle rule 'r1' lowers the newer noncurrent versions that noncurrent version expiration "
-                  "keeps from 5 to 0."], id="newer-versions-removed"),
+                 [shorter("Lifecycle rule 'r1' lowers the newer noncurrent versions that noncurrent version expiration "
+                          "keeps from 5 to 0.")], id="newer-versions-removed"),
     pytest.param([expiring(noncurrent_days=30)], [expiring(noncurrent_days=30, newer=5)], [],
                  id="newer-versions-added"),
     pytest.param([expiring(days=365, noncurrent_days=90)], [expiring(days=30, noncurrent_days=10)],
-                 ["Lifecycle rule 'r1' shortens expiration from 365 days to 30 days.",
-                  "Lifecycle rule 'r1' shortens noncurrent version expiration from 90 days to 10 days."],
+                 [shorter("Lifecycle rule 'r1' shortens expiration from 365 days to 30 days."),
+                  shorter("Lifecycle rule 'r1' shortens noncurrent version expiration from 90 days to 10 days.")],
                  id="both-shorter"),
-    pytest.param([], [expiring(days=1)], [], id="new-rule-id"),
     pytest.param([expiring(days=365)], [], [], id="rule-removed"),
-    pytest.param([expiring("other", days=365)], [expiring(days=1)], [], id="different-id"),
     pytest.param([expiring(days=365)], [expiring(days=30, status="Disabled")], [], id="desired-disabled"),
     pytest.param([expiring(days=30, status="Disabled")], [expiring(days=30)],
-                 ["Lifecycle rule 'r1' is enabled with an expiration after 30 days, but the current rule is "
-                  "disabled, so its expiration after 30 days is not in effect."], id="enabled-from-disabled"),
+                 [added(f"Lifecycle rule 'r1' adds an expiration after 30 days for every object, {NO_COVERING_RULE} "
+                        "(the current rule 'r1' is disabled).")], id="enabled-from-disabled"),
     pytest.param([expiring(noncurrent_days=30, status="Disabled")], [expiring(noncurrent_days=30)],
-                 ["Lifecycle rule 'r1' is enabled with a noncurrent version expiration after 30 noncurrent days, "
-                  "but the current rule is disabled, so its expiration after 30 noncurrent days is not in effect."],
+                 [added("Lifecycle rule 'r1' adds a noncurrent version expiration after 30 noncurrent days for every "
+                        f"object, {NO_COVERING_RULE} (the current rule 'r1' is disabled).")],
                  id="noncurrent-enabled-from-disabled"),
     pytest.param([expiring("a", days=365), expiring("b", days=365)], [expiring("b", days=1), expiring("a", days=2)],
-                 ["Lifecycle rule 'b' shortens expiration from 365 days to 1 day.",
-                  "Lifecycle rule 'a' shortens expiration from 365 days to 2 days."], id="follows-desired-order"),
+                 [shorter("Lifecycle rule 'b' shortens expiration from 365 days of current rule 'a' to 1 day."),
+                  shorter("Lifecycle rule 'a' shortens expiration from 365 days to 2 days.")],
+                 id="follows-desired-order"),
+    # Other rule ids: every enabled current rule whose filter covers the new rule's filter counts.
+    pytest.param([], [expiring(days=1)],
+                 [added(f"Lifecycle rule 'r1' adds an expiration after 1 day for every object, {NO_COVERING_RULE}.")],
+                 id="first-rule"),
+    pytest.param([ARCHIVE], [ARCHIVE, expiring("expire", days=30)],
+                 [added(f"Lifecycle rule 'expire' adds an expiration after 30 days for every object, {NO_COVERING_RULE}.")],
+                 id="expiring-rule-next-to-archive-rule"),
+    pytest.param([expiring("logs-retention", days=365)], [expiring("retention", days=30)],
+                 [shorter("Lifecycle rule 'retention' shortens expiration from 365 days of current rule "
+                          "'logs-retention' to 30 days.")], id="renamed-rule-shorter"),
+    pytest.param([expiring("logs-retention", days=365)], [expiring("retention", days=365)], [],
+                 id="renamed-rule-same-days"),
+    pytest.param([expiring("all", days=365)], [expiring("all", days=365), expiring("app", days=30, rule_filter=LOGS)],
+                 [shorter("Lifecycle rule 'app' shortens expiration from 365 days of current rule 'all' to 30 days.")],
+                 id="narrower-rule-shorter"),
+    pytest.param([expiring("all", days=365)], [expiring("all", days=365), expiring("app", days=400, rule_filter=LOGS)],
+                 [], id="narrower-rule-longer"),
+    pytest.param([expiring("all", days=365), expiring("logs", days=90, rule_filter=LOGS)],
+                 [expiring("all", days=365), expiring("logs", days=90, rule_filter=LOGS),
+                  expiring("app", days=60, rule_filter=LOGS_APP)],
+                 [shorter("Lifecycle rule 'app' shortens expiration from 90 days of current rule 'logs' to 60 days.")],
+                 id="shortest-covering-rule-named"),
+    pytest.param([expiring("all", days=365), expiring("logs", days=90, rule_filter=LOGS)],
+                 [expiring("all", days=365), expiring("logs", days=90, rule_filter=LOGS),
+                  expiring("app", days=100, rule_filter=LOGS_APP)],
+                 [], id="no-sooner-than-shortest-covering-rule"),
+    pytest.param([expiring("all", days=365), expiring("logs", days=10, rule_filter=LOGS)],
+                 [expiring("all", days=365), expiring("logs", days=10, rule_filter=LOGS)],
+                 [], id="unchanged-rules-skipped"),
+    pytest.param([expiring(days=365, rule_filter=LOGS)], [expiring(days=365)],
+                 [added(f"Lifecycle rule 'r1' adds an expiration after 365 days for every object, {NO_COVERING_RULE}.")],
+                 id="filter-widened"),
+    pytest.param([expiring(days=365)], [expiring(days=365, rule_filter=LOGS)], [], id="filter-narrowed"),
+    pytest.param([expiring("a", days=365, rule_filter={"Prefix": "a/"})],
+                 [expiring("a", days=365, rule_filter={"Prefix": "a/"}), expiring("b", days=30, rule_filter={"Prefix": "b/"})],
+                 [added("Lifecycle rule 'b' adds an expiration after 30 days for objects with prefix 'b/', "
+                        f"{NO_COVERING_RULE}.")], id="sibling-prefix"),
+    pytest.param([expiring("prod", days=365, rule_filter=PROD)], [expiring("security", days=30, rule_filter=PROD_SECURITY)],
+                 [shorter("Lifecycle rule 'security' shortens expiration from 365 days of current rule 'prod' to 30 days.")],
+                 id="more-tags-covered"),
+    pytest.param([expiring("security", days=365, rule_filter=PROD_SECURITY)], [expiring("prod", days=30, rule_filter=PROD)],
+                 [added("Lifecycle rule 'prod' adds an expiration after 30 days for objects with tags env=prod, "
+                        f"{NO_COVERING_RULE}.")], id="fewer-tags-not-covered"),
+    pytest.param([expiring("large", days=365, rule_filter={"ObjectSizeGreaterThan": 1000})],
+                 [expiring("larger", days=30, rule_filter={"ObjectSizeGreaterThan": 2000})],
+                 [shorter("Lifecycle rule 'larger' shortens expiration from 365 days of current rule 'large' to 30 days.")],
+                 id="tighter-size-covered"),
+    pytest.param([expiring("large", days=365, rule_filter={"ObjectSizeGreaterThan": 1000})],
+                 [expiring("medium", days=30, rule_filter={"ObjectSizeGreaterThan": 500})],
+                 [added("Lifecycle rule 'medium' adds an expiration after 30 days for objects with a size over 500 bytes, "
+                        f"{NO_COVERING_RULE}.")], id="looser-size-not-covered"),
+    pytest.param([expiring("all", days=365, status="Disabled")], [expiring("new", days=30)],
+                 [added(f"Lifecycle rule 'new' adds an expiration after 30 days for every object, {NO_COVERING_RULE}.")],
+                 id="disabled-covering-rule-ignored"),
+    pytest.param([expiring("all", date=LATER_DATE)], [expiring("new", date=CANONICAL_DATE, rule_filter=LOGS)],
+                 [shorter("Lifecycle rule 'new' moves expiration earlier, from 2028-01-01 of current rule 'all' "
+                          "to 2027-01-01.")], id="renamed-rule-earlier-date"),
+    pytest.param([expiring("all", date=CANONICAL_DATE), expiring("logs", days=90, rule_filter=LOGS)],
+                 [expiring("new", days=120, rule_filter=LOGS_APP)], [], id="one-comparable-rule-suffices"),
+    pytest.param([expiring("all", noncurrent_days=90)], [expiring("logs", noncurrent_days=30, rule_filter=LOGS)],
+                 [shorter("Lifecycle rule 'logs' shortens noncurrent version expiration from 90 days of current rule "
+                          "'all' to 30 days.")], id="renamed-noncurrent-shorter"),
+    pytest.param([expiring("a", noncurrent_days=10, newer=5), expiring("b", noncurrent_days=30)],
+                 [expiring("n", noncurrent_days=20, newer=1)],
+                 [shorter("Lifecycle rule 'n' lowers the newer noncurrent versions that noncurrent version expiration "
+                          "keeps from 5 of current rule 'a' to 1.")], id="closest-noncurrent-rule-named"),
+    pytest.param([expiring("a", noncurrent_days=10, newer=5), expiring("b", noncurrent_days=30)],
+                 [expiring("n", noncurrent_days=30, newer=1)], [], id="noncurrent-no-sooner-than-one-rule"),
 ]
 
 
@@ -1091,5 +1177,48 @@ def test_retention_changes_reads_boto3_shapes():
                 "Expiration": {"Date": datetime.datetime(2028, 1, 1, tzinfo=UTC)}}]
     desired = [rule_to_api(make_rule(id="r1", expiration={"date": "2027-01-01"}))]
     assert retention_changes(current, desired) == [
-        "Lifecycle rule 'r1' moves expiration earlier, from 2028-01-01 to 2027-01-01."
+        ("Lifecycle rule 'r1' moves expiration earlier, from 2028-01-01 to 2027-01-01.", False)
     ]
+
+
+def test_retention_changes_legacy_prefix_covers():
+    current = [{"ID": "old", "Status": "Enabled", "Prefix": "logs/", "Expiration": {"Days": 365}}]
+    desired = [rule_to_api(make_rule(id="new", filter={"prefix": "logs/app/"}, expiration={"days": 30}))]
+    changes = retention_changes(current, desired)
+    assert [change.adds_expiration for change in changes] == [False]
+    assert "from 365 days of current rule 'old' to 30 days" in changes[0].message
+
+
+FILTER_COVERS_CASES = [
+    pytest.param({}, {}, True, id="whole-bucket-covers-itself"),
+    pytest.param({}, LOGS, True, id="whole-bucket-covers-prefix"),
+    pytest.param(LOGS, {}, False, id="prefix-does-not-cover-whole-bucket"),
+    pytest.param(LOGS, LOGS, True, id="same-prefix"),
+    pytest.param(LOGS, LOGS_APP, True, id="prefix-covers-longer-prefix"),
+    pytest.param(LOGS_APP, LOGS, False, id="longer-prefix-does-not-cover"),
+    pytest.param({"Prefix": "logs"}, {"Prefix": "logs-old/"}, True, id="prefix-is-text-not-folder"),
+    pytest.param({"Prefix": "a/"}, {"Prefix": "b/"}, False, id="sibling-prefixes"),
+    pytest.param({}, PROD, True, id="whole-bucket-covers-tag"),
+    pytest.param(PROD, PROD_SECURITY, True, id="tag-covers-more-tags"),
+    pytest.param(PROD_SECURITY, PROD, False, id="more-tags-do-not-cover-fewer"),
+    pytest.param(PROD, {"Tag": {"Key": "env", "Value": "dev"}}, False, id="other-tag-value"),
+    pytest.param(PROD, {}, False, id="tag-does-not-cover-whole-bucket"),
+    pytest.param({"ObjectSizeGreaterThan": 1000}, {"ObjectSizeGreaterThan": 2000}, True, id="higher-minimum-covered"),
+    pytest.param({"ObjectSizeGreaterThan": 1000}, {"ObjectSizeGreaterThan": 500}, False, id="lower-minimum-not-covered"),
+    pytest.param({"ObjectSizeGreaterThan": 1000}, {}, False, id="minimum-does-not-cover-whole-bucket"),
+    pytest.param({"ObjectSizeLessThan": 1000}, {"ObjectSizeLessThan": 500}, True, id="lower-maximum-covered"),
+    pytest.param({"ObjectSizeLessThan": 1000}, {"ObjectSizeLessThan": 2000}, False, id="higher-maximum-not-covered"),
+    pytest.param({"ObjectSizeLessThan": 1000}, LOGS, False, id="maximum-does-not-cover-prefix"),
+    pytest.param(LOGS, {"And": {"Prefix": "logs/app/", "Tags": [{"Key": "env", "Value": "prod"}],
+                                "ObjectSizeGreaterThan": 10}}, True, id="prefix-covers-conjunction"),
+    pytest.param({"And": {"Prefix": "logs/", "Tags": [{"Key": "env", "Value": "prod"}]}},
+                 {"And": {"Prefix": "logs/app/", "Tags": [{"Key": "env", "Value": "prod"}]}}, True,
+                 id="conjunction-covers-narrower-conjunction"),
+    pytest.param({"And": {"Prefix": "logs/", "Tags": [{"Key": "env", "Value": "prod"}]}}, LOGS_APP, False,
+                 id="conjunction-does-not-cover-prefix-only"),
+]
+
+
+@pytest.mark.parametrize(("wider", "narrower", "expected"), FILTER_COVERS_CASES)
+def test_filter_covers(wider, narrower, expected):
+    assert filter_covers(wider, narrower) is expected

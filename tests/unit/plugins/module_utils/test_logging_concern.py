@@ -115,6 +115,13 @@ INVALID_OPTIONS = [
     pytest.param(logging_options(target_bucket=None), "Missing target_bucket for the access logging of bucket example-logs", id="no-target"),
     pytest.param(logging_options(target_bucket=BUCKET), "a bucket must not deliver its access logs to itself", id="self-target"),
     pytest.param(logging_options("hourly"), "Invalid target_object_key_format 'hourly' for bucket example-logs", id="bad-key-format"),
+    pytest.param(
+        logging_options(target_bucket="Access_Logs"),
+        "Invalid bucket name 'Access_Logs' in target_bucket (access_logging.target_bucket in s3_logs_bucket): ",
+        id="target-name-uppercase",
+    ),
+    pytest.param(logging_options(target_bucket="ab"), "it is 2 characters long", id="target-name-too-short"),
+    pytest.param(logging_options(target_bucket="logs--x-s3"), "the suffix '--x-s3' is reserved by S3", id="target-name-reserved"),
 ]
 
 
@@ -126,6 +133,13 @@ def test_logging_validate_rejects(stubbed_aws, options, fragment):
         concern.validate()
 
     assert fragment in str(raised.value)
+
+
+def test_logging_dotted_target_no_warning(stubbed_aws):
+    ctx = stubbed_aws.context()
+    LoggingConcern(ctx, logging_options(target_bucket="example.access.logs")).validate()
+
+    assert ctx.warnings == []
 
 
 def test_logging_disabled_skips_validation(stubbed_aws):
