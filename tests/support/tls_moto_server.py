@@ -1,0 +1,162 @@
+"""A moto server that serves HTTPS on 127.0.0.1 with a self-signed certificate made for the test.
+
+``write_self_signed_certificate`` writes a certificate and key for
+127.0.0.1. ``TlsMotoServer`` starts ``moto.server`` with them (its
+``--ssl-cert`` and ``--ssl-key`` options, which hand them to werkzeug) and
+is otherwise a MotoServer: same request log, same fake-credential
+environment, stopped by its process id. Clients trust the endpoint only when
+they are given the certificate file as their CA bundle, because no system
+store contains it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import http.client
+import ipaddress
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from support.moto_server import MotoServer
+
+CERTIFICATE_VALIDITY = datetime.timedelta(days=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class TlsCertificate:
+    """PEM files of a self-signed server certificate and its private key."""
+
+    certificate_path: Path
+    key_path: Path
+
+
+def write_self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> TlsCertificate:
+    """Write a self-signed certificate for the IP address ``host``, and its key, into ``directory``.
+
+    The certificate is its own CA (basic constraints CA:TRUE, as
+    ``openssl req -x509`` makes it), so the certificate file works as the
+    client's CA bundle.
+    """
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"logsafe test endpoint {host}")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    public_key = key.public_key()
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        # A minute in the past, so a clock a little behind still accepts it.
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + CERTIFICATE_VALIDITY)
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+
+    directory.mkdir(parents=True, exist_ok=True)
+    certificate_path = directory / "endpoint-cert.pem"
+    key_path = directory / "endpoint-key.pem"
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    key_path.chmod(0o600)
+    return TlsCertificate(certificate_path, key_path)
+
+
+class TlsMotoServer(MotoServer):
+    """A MotoServer that serves HTTPS with ``certificate``, so its ``endpoint_url`` is an https:// URL."""
+
+    def __init__(self, certificate: TlsCertificate, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.certificate = certificate
+        self._ssl_context = ssl.create_default_context(cafile=str(certificate.certificate_path))
+        # reset() and the start-up probe go straight to the server, trusting only this certificate.
+        self._opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=self._ssl_context)
+        )
+
+    @property
+    def endpoint_url(self) -> str:
+        return super().endpoint_url.replace("http://", "https://", 1)
+
+    def _start_on(self, port: int) -> str | None:
+        """Start the HTTPS server on one port and return None once it responds, or else the reason it failed.
+
+        This follows MotoServer._start_on, with the certificate options added
+        to the command and the probe sent over HTTPS.
+        """
+        assert self._workdir is not None and self._recording is not None
+        self._server_log = self._workdir / f"server-{port}.log"
+        command = [
+            sys.executable, "-m", "moto.server", "-H", self.HOST, "-p", str(port),
+            "--ssl-cert", str(self.certificate.certificate_path), "--ssl-key", str(self.certificate.key_path),
+        ]
+        with open(self._server_log, "wb") as log:
+            process = subprocess.Popen(
+                command,
+                env=self._server_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self._workdir,
+            )
+        self._process = process
+        self.port = port
+
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                self._forget_process()
+                return f"the process exited with code {process.returncode}: {self._read_server_log()}"
+            if self._probe(token) and token in self._recording.read_text(errors="replace"):
+                return None
+            time.sleep(0.05)
+
+        self._stop_process()
+        return (
+            f"no response from {self.HOST}:{port} within {self.start_timeout:.0f} s "
+            f"(started as: {' '.join(command)}); server output: {self._read_server_log()}"
+        )
+
+    def _probe(self, token: str) -> bool:
+        url = f"https://{self.HOST}:{self.port}/moto-api/data.json?probe={token}"
+        try:
+            with self._opener.open(url, timeout=1) as response:
+                response.read()
+                return response.status == 200
+        except (OSError, http.client.HTTPException):
+            return False
