@@ -78,6 +78,7 @@ def test_shared_bucket_configured_once(moto, run_playbook, tmp_path):
 
     first = run_playbook(playbook(verify=True), env=env)
     assert first.rc == 0, first.describe()
+    assert "[WARNING]" not in first.stdout + first.stderr, first.describe()
     # The shared bucket is configured by one host for all its sources, in one task result.
     shared_results = [entry for entry in task_results(first, SHARED_TARGET_TASK) if entry["status"] != "skipped"]
     assert len(shared_results) == 1, first.describe()
