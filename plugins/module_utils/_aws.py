@@ -22,11 +22,11 @@ from ansible_collections.logsafe.aws.plugins.module_utils._errors import (
     ValidationError,
 )
 
-# The modules create their clients from a botocore session, not a boto3 one:
-# boto3 adds nothing a client needs, and importing it and its S3 transfer
-# helpers took about 0.15 s of every module run, a quarter of a no-op run of
-# s3_logs_bucket (measured on 2 cores). boto3 stays a documented requirement,
-# because botocore comes with it and users install it that way.
+# The modules create their clients from a botocore session, not a boto3 one,
+# because boto3 adds nothing a client needs. Importing boto3 and its S3
+# transfer helpers took about 0.15 s of every module run on 2 cores, a quarter
+# of a no-op s3_logs_bucket run. boto3 stays a documented requirement, because
+# botocore comes with it and users install it that way.
 try:
     import botocore
     import botocore.session
