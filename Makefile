@@ -17,7 +17,7 @@ PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 PYTEST := $(VENV_PYTHON) -m pytest
 
-.PHONY: venv awscli demo test unit integration sanity lint ansible-test-tree clean distclean
+.PHONY: venv awscli demo test unit integration sanity lint clean distclean
 .PHONY: units ansible-lint molecule docs-lint changelog-lint changelog-release test-matrix
 
 venv: $(VENV_STAMP)
@@ -50,39 +50,63 @@ unit: venv
 integration: venv awscli
 	$(PYTEST) $(PYTEST_PARALLEL) tests/integration
 
-# ansible-test finds the collection from the current path, so it runs in a
-# copy of the tracked files at build/ansible_collections/logsafe/aws. The
-# collections/ link is left out: ansible-test rejects links to directories.
-ANSIBLE_TEST_ROOT := build/ansible_collections/logsafe/aws
+# ansible-test and antsibull-docs find the collection from the current path,
+# so sanity, units and docs-lint each run in a copy of the tracked and
+# untracked (not ignored) files at build/TARGET/RUN/ansible_collections/logsafe/aws.
+# RUN is the process id of make, so concurrent runs, of different targets or
+# of the same one, never delete each other's copy. A target removes its copy
+# when it passes and keeps it after a failure, for tests/output/ in it; `make
+# clean` removes them all. The collections/ link is left out because
+# ansible-test rejects links to directories.
+MAKE_RUN_ID := $(shell echo $$PPID)
+COLLECTION_PATH := ansible_collections/logsafe/aws
+SANITY_DIR := build/sanity/$(MAKE_RUN_ID)
+UNITS_DIR := build/units/$(MAKE_RUN_ID)
+DOCS_LINT_DIR := build/docs/$(MAKE_RUN_ID)
+SANITY_ROOT := $(SANITY_DIR)/$(COLLECTION_PATH)
+UNITS_ROOT := $(UNITS_DIR)/$(COLLECTION_PATH)
+DOCS_LINT_ROOT := $(DOCS_LINT_DIR)/$(COLLECTION_PATH)
 ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
 # The get-pip script names that ansible-core 2.19 and 2.21 look for.
 GET_PIP_NAMES := get_pip_24_2.py get_pip_25_2.py
 
-ansible-test-tree: venv
-	rm -rf $(ANSIBLE_TEST_ROOT)
-	mkdir -p $(ANSIBLE_TEST_ROOT) $(ANSIBLE_TEST_CACHE)
-	# git ls-files also lists tracked files that were deleted or moved in the
-	# work tree but not yet committed, so only files that exist are copied.
+# $(call copy-collection,ROOT) replaces ROOT with a fresh copy of the checkout.
+# git ls-files also lists tracked files that were deleted or moved in the work
+# tree but not yet committed, so only files that exist are copied. The get-pip
+# stand-in is written under a temporary name and renamed, so that an
+# ansible-test run of another target never reads a half-written file.
+# ansible-test lists files through git, and build/ is ignored by this
+# repository, so the copy gets a git repository of its own.
+define copy-collection
+	rm -rf $(1)
+	mkdir -p $(1) $(ANSIBLE_TEST_CACHE)
 	git ls-files -co --exclude-standard -z | grep -zv '^collections/' \
 		| xargs -0 sh -c 'for f; do [ ! -e "$$f" ] || printf "%s\0" "$$f"; done' sh \
-		| xargs -0 cp --parents -t $(ANSIBLE_TEST_ROOT)
-	for name in $(GET_PIP_NAMES); do cp scripts/get_pip_offline.py $(ANSIBLE_TEST_CACHE)/$$name; done
-	# ansible-test lists files through git, and build/ is ignored by this repository.
-	cd $(ANSIBLE_TEST_ROOT) && git init -q && git add -A
+		| xargs -0 cp --parents -t $(1)
+	for name in $(GET_PIP_NAMES); do \
+		cp scripts/get_pip_offline.py $(ANSIBLE_TEST_CACHE)/$$name.$$$$ \
+		&& mv -f $(ANSIBLE_TEST_CACHE)/$$name.$$$$ $(ANSIBLE_TEST_CACHE)/$$name || exit 1; \
+	done
+	cd $(1) && git init -q && git add -A
+endef
 
 lint: venv
 	$(VENV)/bin/ruff check plugins
 	$(VENV)/bin/ruff format --check plugins
 	$(VENV)/bin/mypy -p ansible_collections.logsafe.aws.plugins
 
-sanity: ansible-test-tree
-	cd $(ANSIBLE_TEST_ROOT) && $(CURDIR)/$(VENV)/bin/ansible-test sanity --local --python 3.11
+sanity: venv
+	$(call copy-collection,$(SANITY_ROOT))
+	cd $(SANITY_ROOT) && $(CURDIR)/$(VENV)/bin/ansible-test sanity --local --python 3.11
+	rm -rf $(SANITY_DIR)
 
-# ansible-test units runs tests/unit in the same copy, with the collection
+# ansible-test units runs tests/unit in its copy, with the collection
 # loader of ansible-core. --local uses .venv, which already has the packages
 # of tests/unit/requirements.txt.
-units: ansible-test-tree
-	cd $(ANSIBLE_TEST_ROOT) && $(CURDIR)/$(VENV)/bin/ansible-test units --local --python 3.11
+units: venv
+	$(call copy-collection,$(UNITS_ROOT))
+	cd $(UNITS_ROOT) && $(CURDIR)/$(VENV)/bin/ansible-test units --local --python 3.11
+	rm -rf $(UNITS_DIR)
 
 # ansible-lint, molecule and antsibull-changelog run ansible-playbook,
 # ansible-config and ansible-doc through PATH.
@@ -100,8 +124,10 @@ MOLECULE_ENV := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN -
 molecule: venv
 	$(MOLECULE_ENV) $(VENV_PATH) $(VENV)/bin/molecule test --all
 
-docs-lint: ansible-test-tree
-	cd $(ANSIBLE_TEST_ROOT) && $(VENV_PATH) $(CURDIR)/$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs .
+docs-lint: venv
+	$(call copy-collection,$(DOCS_LINT_ROOT))
+	cd $(DOCS_LINT_ROOT) && $(VENV_PATH) $(CURDIR)/$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs .
+	rm -rf $(DOCS_LINT_DIR)
 
 # The fragments, changelogs/changelog.yaml, and CHANGELOG.md as generated from it.
 changelog-lint: venv

@@ -9,7 +9,9 @@ boto3 all come from it. The AWS CLI stays in .venv-awscli (`make awscli`).
     python3 scripts/test_matrix.py core2.16-boto-oldest core2.21-boto-newest
     python3 scripts/test_matrix.py --refresh     # reinstall, so "newest" is current again
 
-A combination whose Python is not installed is reported as skipped. The exit
+A combination whose Python is not installed is reported as skipped. The
+summary at the end is a Markdown table with pytest's counts, the minutes and
+the date of each combination, followed by the ids of failed tests. The exit
 code is 1 when any combination that ran has failing tests.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import json
 import re
 import shutil
@@ -38,6 +41,25 @@ NEWEST_BOTO = ["boto3", "botocore"]
 PYTEST_ARGUMENTS = ["-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider", "tests/unit", "tests/integration"]
 PIP_TIMEOUT = 1200
 PYTEST_TIMEOUT = 3600
+# The outcomes in pytest's last line, e.g. "2 failed, 1187 passed, 9 xfailed in 812.30s (0:13:32)".
+# pytest writes "1 error" but "2 errors", so the pattern accepts a trailing "s".
+PYTEST_OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
+PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|skipped|xfailed|xpassed|error)s?\b")
+# The lines of pytest's short test summary (-ra) that name a failed test.
+PYTEST_FAILURE_LINE = re.compile(r"^(FAILED|ERROR) \S+")
+
+
+@dataclasses.dataclass
+class Outcome:
+    """The result of one combination: its status, versions, pytest's counts, the minutes and the failed tests."""
+
+    name: str
+    status: str
+    versions: str = ""
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    minutes: float | None = None
+    note: str = ""
+    failures: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,8 +137,8 @@ def installed_versions(python: Path) -> str:
     return subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def run_tests(python: Path, log_file: Path) -> tuple[bool, str]:
-    """Run the unit and integration tests and return whether they passed and pytest's summary line."""
+def run_tests(python: Path, log_file: Path) -> tuple[bool, str, list[str]]:
+    """Run the unit and integration tests and return whether they passed, pytest's summary line and the failed tests."""
     with open(log_file, "w", encoding="utf-8") as log:
         completed = subprocess.run(
             [str(python), "-m", "pytest", *PYTEST_ARGUMENTS],
@@ -129,7 +151,31 @@ def run_tests(python: Path, log_file: Path) -> tuple[bool, str]:
         )
     lines = [line for line in log_file.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
     summary = lines[-1].strip("= ") if lines else "(no output)"
-    return completed.returncode == 0, summary
+    failures = [line for line in lines if PYTEST_FAILURE_LINE.match(line)]
+    return completed.returncode == 0, summary, failures
+
+
+def count_outcomes(summary: str) -> dict[str, int]:
+    """Read the number of tests per outcome from pytest's summary line. An outcome that it does not list counts as 0."""
+    counts = dict.fromkeys(PYTEST_OUTCOMES, 0)
+    for number, outcome in PYTEST_COUNT.findall(summary):
+        counts[outcome] = int(number)
+    return counts
+
+
+def markdown_table(outcomes: list[Outcome], date: str) -> str:
+    """Format the outcomes as the Markdown table of README.md's "Tested versions" section."""
+    header = ["combination", "versions", "result", *PYTEST_OUTCOMES, "minutes", "date"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for outcome in outcomes:
+        if outcome.status == "skipped":
+            cells = [outcome.name, outcome.note, "skipped", *[""] * len(PYTEST_OUTCOMES), "", date]
+        else:
+            counts = [str(outcome.counts.get(name, 0)) for name in PYTEST_OUTCOMES]
+            minutes = "" if outcome.minutes is None else f"{outcome.minutes:.0f}"
+            cells = [outcome.name, outcome.versions, outcome.status, *counts, minutes, date]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -147,11 +193,14 @@ def main() -> int:
             f"unknown combinations: {', '.join(sorted(unknown))}; known: {', '.join(c.name for c in combinations())}"
         )
 
-    rows = []
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    outcomes = []
     failed = False
     for combination in selected:
         if not Path(combination.python).exists():
-            rows.append((combination.name, "skipped", f"{combination.python} does not exist", ""))
+            note = f"needs {combination.python}, which does not exist"
+            outcomes.append(Outcome(combination.name, "skipped", note=note))
+            print(f"== {combination.name}: skipped: {note}", flush=True)
             continue
         venv = MATRIX_DIR / combination.name
         print(f"== {combination.name}: installing into {venv.relative_to(REPO_ROOT)}", flush=True)
@@ -162,21 +211,25 @@ def main() -> int:
             f"== {combination.name}: {versions}; running pytest, output in {venv.relative_to(REPO_ROOT)}/pytest.log",
             flush=True,
         )
-        passed, summary = run_tests(python, venv / "pytest.log")
+        passed, summary, failures = run_tests(python, venv / "pytest.log")
         failed = failed or not passed
-        rows.append(
-            (
-                combination.name,
-                "passed" if passed else "FAILED",
-                versions,
-                f"{summary} ({time.monotonic() - started:.0f} s)",
-            )
+        outcome = Outcome(
+            combination.name,
+            "passed" if passed else "FAILED",
+            versions=versions,
+            counts=count_outcomes(summary),
+            minutes=(time.monotonic() - started) / 60,
+            failures=failures,
         )
-        print(f"== {combination.name}: {rows[-1][1]}: {summary}", flush=True)
+        outcomes.append(outcome)
+        print(f"== {combination.name}: {outcome.status}: {summary}", flush=True)
 
-    print("\nTest matrix:")
-    for row in rows:
-        print("  " + " | ".join(part for part in row if part))
+    print("\nTest matrix (minutes include creating the environment when it is new):\n")
+    print(markdown_table(outcomes, date))
+    for outcome in outcomes:
+        if outcome.failures:
+            print(f"\n{outcome.name}, see .venv-matrix/{outcome.name}/pytest.log:")
+            print("\n".join(f"  {line}" for line in outcome.failures))
     return 1 if failed else 0
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import urllib.request
 
+from support.moto_server import complete_recording_lines, decode_recorded_line
+
 MOTO_API_TIMEOUT = 10
 
 
@@ -25,8 +27,12 @@ def recorded_requests(moto, mark: int = 0) -> list[dict]:
 
     ``mark`` comes from ``moto.mark()``, which counts the lines of the same recording.
     """
-    lines = moto_api(moto, "recorder/download-recording").decode("utf-8", errors="replace").split("\n")[:-1]
-    requests = [json.loads(line) for line in lines[mark:]]
+    text = moto_api(moto, "recorder/download-recording").decode("utf-8", errors="replace")
+    requests = [
+        entry
+        for number, line in enumerate(complete_recording_lines(text)[mark:], start=mark + 1)
+        for entry in decode_recorded_line(line, number)
+    ]
     return [request for request in requests if "/moto-api/" not in request["url"]]
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from support.moto_server import MotoServer, classify_recorded_request
+from support.moto_server import MotoServer, classify_recorded_request, complete_recording_lines, decode_recorded_line
 
 # moto's default account; STS GetCallerIdentity returns it for the fake credentials.
 ACCOUNT_ID = "123456789012"
@@ -228,10 +228,13 @@ def recorded_requests_since(moto: MotoServer, mark: int) -> List[Dict[str, Any]]
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(url, timeout=10) as response:
         data = response.read().decode("utf-8", errors="replace")
-    lines = data.splitlines()[: data.count("\n")]
+    entries = [
+        entry
+        for number, line in enumerate(complete_recording_lines(data)[mark:], start=mark + 1)
+        for entry in decode_recorded_line(line, number)
+    ]
     requests = []
-    for line in lines[mark:]:
-        entry = json.loads(line)
+    for entry in entries:
         call = classify_recorded_request(entry)
         if call is None:
             continue

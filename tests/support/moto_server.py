@@ -1,9 +1,11 @@
 """A moto server on 127.0.0.1 for tests, with a log of the AWS API calls it received.
 
 The request log uses moto's own request recorder (``MOTO_ENABLE_RECORDING``):
-moto appends one JSON line per request to a file before it runs the request,
-so an entry is in the file by the time the client has its response. Each
-server writes to its own file in a private temporary directory.
+moto appends one JSON entry and a newline per request to a file before it
+runs the request, so an entry is in the file by the time the client has its
+response. Each server writes to its own file in a private temporary directory.
+The entry and its newline are two write calls, so entries of concurrent
+requests can share a line (see decode_recorded_line()).
 
 The recorder stores the raw HTTP request (method, URL, headers, body), so this
 module derives the AWS operation name from it. S3 REST calls are named by
@@ -19,6 +21,7 @@ import dataclasses
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -117,6 +120,9 @@ _METHOD_INDEX = {"GET": 0, "PUT": 1, "DELETE": 2}
 
 # Operation name prefix of requests that this module cannot name.
 UNRECOGNIZED = "Unrecognized"
+
+# The same whitespace that the json module skips between documents.
+_JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 # Variables that could point boto3, botocore or the AWS CLI at real
 # credentials, a real profile or another endpoint. env() removes them from
@@ -374,10 +380,11 @@ class MotoServer:
     def requests_since(self, mark: int = 0) -> list[ApiCall]:
         """List the AWS API calls received after ``mark``, oldest first, without moto's own API."""
         calls = []
-        for line in self._read_log_lines()[mark:]:
-            call = classify_recorded_request(json.loads(line))
-            if call is not None:
-                calls.append(call)
+        for number, line in enumerate(self._read_log_lines()[mark:], start=mark + 1):
+            for entry in decode_recorded_line(line, number):
+                call = classify_recorded_request(entry)
+                if call is not None:
+                    calls.append(call)
         return calls
 
     def writes_since(self, mark: int = 0) -> list[ApiCall]:
@@ -387,8 +394,52 @@ class MotoServer:
     def _read_log_lines(self) -> list[str]:
         if self._recording is None:
             raise MotoServerError("the moto server is not running; call start() first")
-        # The text after the last newline is an entry that moto is still writing.
-        return self._recording.read_text(errors="replace").split("\n")[:-1]
+        return complete_recording_lines(self._recording.read_text(errors="replace"))
+
+
+def complete_recording_lines(text: str) -> list[str]:
+    """Split the text of a recorder file into its newline-terminated lines.
+
+    The text after the last newline is left out because it can be an entry
+    that moto is still writing, cut off anywhere. moto only appends to the
+    file (unless /moto-api/recorder/reset-recording empties it), so the
+    number of lines is a stable position in the request log.
+    """
+    return text.split("\n")[:-1]
+
+
+def decode_recorded_line(line: str, line_number: int = 0) -> list[dict]:
+    """Decode every recorder entry on one complete line of the request log, in file order.
+
+    moto's recorder writes an entry and then its newline with two write calls.
+    With Python 3.11's 8 KiB file buffer, an entry over 8 KiB reaches the file
+    before its newline does, so the entry of a concurrent request can land in
+    between. That leaves two or more entries on one line and empty lines after
+    it. ``line_number`` (1-based) only goes into the error message.
+
+    Raises MotoServerError for a line that is not a sequence of JSON objects,
+    rather than skip it, because a skipped entry could hide a write.
+    """
+    decoder = json.JSONDecoder()
+    entries = []
+    position = _JSON_WHITESPACE.match(line).end()
+    while position < len(line):
+        start = position
+        try:
+            entry, position = decoder.raw_decode(line, start)
+        except json.JSONDecodeError as error:
+            raise MotoServerError(
+                f"invalid JSON in line {line_number} of the moto request log, in the entry at character {start}: "
+                f"{error.msg} at character {error.pos}; line starts with {line[:200]!r}"
+            ) from error
+        if not isinstance(entry, dict):
+            raise MotoServerError(
+                f"line {line_number} of the moto request log contains a JSON {type(entry).__name__}, "
+                f"expected an object per request; line starts with {line[:200]!r}"
+            )
+        entries.append(entry)
+        position = _JSON_WHITESPACE.match(line, position).end()
+    return entries
 
 
 def classify_recorded_request(entry: dict) -> ApiCall | None:
