@@ -175,6 +175,7 @@ class MotoServer:
     """
 
     HOST = "127.0.0.1"
+    SCHEME = "http"
     START_ATTEMPTS = 3
 
     def __init__(
@@ -208,7 +209,7 @@ class MotoServer:
     def endpoint_url(self) -> str:
         if self.port is None:
             raise MotoServerError("the moto server is not running; call start() first")
-        return f"http://{self.HOST}:{self.port}"
+        return f"{self.SCHEME}://{self.HOST}:{self.port}"
 
     @property
     def pid(self) -> int | None:
@@ -242,7 +243,7 @@ class MotoServer:
         """Start the server on one port and return None once it responds, or else the reason it failed."""
         assert self._workdir is not None
         self._server_log = self._workdir / f"server-{port}.log"
-        command = [sys.executable, "-m", "moto.server", "-H", self.HOST, "-p", str(port)]
+        command = [sys.executable, "-m", "moto.server", "-H", self.HOST, "-p", str(port), *self._server_arguments()]
         with open(self._server_log, "wb") as log:
             process = subprocess.Popen(
                 command,
@@ -273,8 +274,12 @@ class MotoServer:
             f"(started as: {' '.join(command)}); server output: {self._read_server_log()}"
         )
 
+    def _server_arguments(self) -> list[str]:
+        """Return the moto.server options that a subclass adds to the command, such as TLS files."""
+        return []
+
     def _probe(self, token: str) -> bool:
-        url = f"http://{self.HOST}:{self.port}/moto-api/data.json?probe={token}"
+        url = f"{self.SCHEME}://{self.HOST}:{self.port}/moto-api/data.json?probe={token}"
         try:
             with self._opener.open(url, timeout=1) as response:
                 response.read()

@@ -13,14 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import http.client
 import ipaddress
 import ssl
-import subprocess
-import sys
-import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 from cryptography import x509
@@ -88,9 +83,7 @@ def write_self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> T
     key_path = directory / "endpoint-key.pem"
     certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     key_path.chmod(0o600)
     return TlsCertificate(certificate_path, key_path)
@@ -98,6 +91,8 @@ def write_self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> T
 
 class TlsMotoServer(MotoServer):
     """A MotoServer that serves HTTPS with ``certificate``, so its ``endpoint_url`` is an https:// URL."""
+
+    SCHEME = "https"
 
     def __init__(self, certificate: TlsCertificate, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -108,55 +103,5 @@ class TlsMotoServer(MotoServer):
             urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=self._ssl_context)
         )
 
-    @property
-    def endpoint_url(self) -> str:
-        return super().endpoint_url.replace("http://", "https://", 1)
-
-    def _start_on(self, port: int) -> str | None:
-        """Start the HTTPS server on one port and return None once it responds, or else the reason it failed.
-
-        This follows MotoServer._start_on, with the certificate options added
-        to the command and the probe sent over HTTPS.
-        """
-        assert self._workdir is not None and self._recording is not None
-        self._server_log = self._workdir / f"server-{port}.log"
-        command = [
-            sys.executable, "-m", "moto.server", "-H", self.HOST, "-p", str(port),
-            "--ssl-cert", str(self.certificate.certificate_path), "--ssl-key", str(self.certificate.key_path),
-        ]
-        with open(self._server_log, "wb") as log:
-            process = subprocess.Popen(
-                command,
-                env=self._server_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self._workdir,
-            )
-        self._process = process
-        self.port = port
-
-        token = uuid.uuid4().hex
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                self._forget_process()
-                return f"the process exited with code {process.returncode}: {self._read_server_log()}"
-            if self._probe(token) and token in self._recording.read_text(errors="replace"):
-                return None
-            time.sleep(0.05)
-
-        self._stop_process()
-        return (
-            f"no response from {self.HOST}:{port} within {self.start_timeout:.0f} s "
-            f"(started as: {' '.join(command)}); server output: {self._read_server_log()}"
-        )
-
-    def _probe(self, token: str) -> bool:
-        url = f"https://{self.HOST}:{self.port}/moto-api/data.json?probe={token}"
-        try:
-            with self._opener.open(url, timeout=1) as response:
-                response.read()
-                return response.status == 200
-        except (OSError, http.client.HTTPException):
-            return False
+    def _server_arguments(self) -> list[str]:
+        return ["--ssl-cert", str(self.certificate.certificate_path), "--ssl-key", str(self.certificate.key_path)]
