@@ -193,7 +193,7 @@ def _key_resource(key: str, key_arns: dict[str, str], region: str) -> str:
     if key.startswith("arn:"):
         return key
     if key.startswith("alias/"):
-        # No key had this alias at the end of the run, so the alias ARN stands in. It matches no key pattern.
+        # No key had this alias at the end of the run, so the alias ARN is used instead. It matches no key pattern.
         return f"arn:aws:kms:{region}:{ACCOUNT_ID}:{key}"
     return f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key}"
 

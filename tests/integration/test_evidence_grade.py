@@ -2,7 +2,7 @@
 
 The playbook text comes from README.md unchanged. The endpoint and the fake
 credentials come from the environment, and ``logs_bucket_role_arn`` comes
-from an extra var, because the README tells operators to run the playbook
+from an extra var, because the README instructs operators to run the playbook
 as the break-glass role. The playbook runs twice, and the second run must change
 nothing. The runbook's AWS CLI commands then read what the role built, and
 the recorded requests are checked against the IAM documents that the README
